@@ -1,0 +1,87 @@
+import { type Server, createServer } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { buildAdminApp } from './admin/app.js';
+import type { Deps } from './deps.js';
+import { type Pipeline, createPipeline } from './pipeline/run.js';
+
+export interface App {
+  /** The public port: a plain node:http server (see docs/decisions.md), every path reaches legacy or a slice. */
+  public: Server;
+  admin: FastifyInstance;
+  pipeline: Pipeline;
+  /** Readiness inputs the lifecycle owns. */
+  lifecycle: { shuttingDown: boolean; legacyReached: boolean };
+}
+
+/** Builds both servers without listening. */
+export function buildApp(deps: Deps): App {
+  const { config, logger } = deps;
+  const pipeline = createPipeline(
+    {
+      config,
+      passthrough: deps.passthrough,
+      flags: deps.flags,
+      state: deps.state,
+      adapters: deps.adapters,
+      metrics: deps.metrics,
+      logger,
+      rewriter: deps.rewriter,
+      shadow: deps.shadow,
+      publicOrigin: deps.publicOrigin.resolve,
+    },
+    deps.routes,
+  );
+  const lifecycle = { shuttingDown: false, legacyReached: false };
+  const server = createServer(
+    {
+      requestTimeout: config.server.requestTimeoutMs,
+      headersTimeout: config.server.headersTimeoutMs,
+      keepAliveTimeout: config.server.keepAliveTimeoutMs,
+      maxHeaderSize: config.server.maxHeaderBytes,
+      insecureHTTPParser: false,
+    },
+    pipeline.handle,
+  );
+  let tunnelSeq = 0;
+  server.on('upgrade', (req, socket, head) => {
+    if (lifecycle.shuttingDown) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    tunnelSeq++;
+    deps.tunneler.tunnel(req, socket, head, `ws-${tunnelSeq.toString(36)}`);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed requests never reach legacy or crash the gateway: answer and close, as node would, but say why.
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code = err.code ?? '';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const title = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
+    const body = JSON.stringify({ type: 'about:blank', title, status, code: status === 408 ? 'GW_REQUEST_TIMEOUT' : 'GW_BAD_REQUEST' });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    logger.debug({ code, status }, 'client error');
+  });
+  const admin = buildAdminApp({
+    logger,
+    metrics: deps.metrics,
+    flags: deps.flags,
+    state: deps.state,
+    runtimes: pipeline.runtimes,
+    tokens: config.admin.tokens,
+    readiness: () => {
+      const flagStatus = deps.flags.provider.status();
+      const checks = {
+        flags: { ok: flagStatus.ready, detail: `${flagStatus.source} ${flagStatus.origin}${flagStatus.error ? `: ${flagStatus.error}` : ''}` },
+        legacy: { ok: lifecycle.legacyReached, detail: config.legacy.url },
+        shutdown: { ok: !lifecycle.shuttingDown },
+      };
+      return { ready: checks.flags.ok && checks.legacy.ok && checks.shutdown.ok, checks };
+    },
+  });
+  return { public: server, admin, pipeline, lifecycle };
+}

@@ -1,0 +1,118 @@
+import { Pool } from 'undici';
+import { createFlagProvider } from '../flags/index.js';
+import type { FlagProvider } from '../flags/provider.js';
+import { createLegacyHttp } from '../legacy-adapters/http.js';
+import { createTicketingAdapter } from '../legacy-adapters/ticketing.js';
+import { ROUTE_TABLE } from '../routes/table.js';
+import type { RouteSpec } from '../routes/types.js';
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { type Logger, createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { createFlagGate } from './pipeline/flags.js';
+import { trustChecker } from './proxy/headers.js';
+import { createPassthrough } from './proxy/passthrough.js';
+import { createPublicOrigin } from './proxy/public-origin.js';
+import { createOriginRewriter } from './proxy/rewrite.js';
+import { createTunneler } from './proxy/websocket.js';
+import { createShadowRunner } from './shadow/runner.js';
+import { createMemoryState } from './state/memory.js';
+
+export interface ComposeOptions {
+  logger?: Logger;
+  /** Replaces the route table (tests inject faulty handlers this way). */
+  routes?: readonly RouteSpec[];
+  flagProvider?: FlagProvider;
+}
+
+/** Builds every dependency once. Nothing here listens on a socket. */
+export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
+  const logger = opts.logger ?? createLogger({ level: config.log.level, redact: config.log.redact });
+  const metrics = createMetrics();
+  const flagProvider =
+    opts.flagProvider ??
+    createFlagProvider(
+      {
+        appName: config.flags.appName,
+        refreshIntervalMs: config.flags.refreshIntervalMs,
+        ...(config.flags.unleashUrl ? { unleashUrl: config.flags.unleashUrl } : {}),
+        ...(config.flags.unleashApiToken ? { unleashApiToken: config.flags.unleashApiToken } : {}),
+        ...(config.flags.file ? { flagsFile: config.flags.file } : {}),
+      },
+      logger.child({ component: 'flags' }),
+    );
+  const flags = createFlagGate(flagProvider, { maxStalenessSeconds: config.flags.maxStalenessSeconds });
+  const state = createMemoryState({ auditLogSize: config.admin.auditLogSize });
+  const legacyUrl = new URL(config.legacy.url);
+  const basePath = legacyUrl.pathname.replace(/\/$/, '');
+  const legacyPool = new Pool(legacyUrl.origin, {
+    connections: config.legacy.connections,
+    connectTimeout: config.legacy.connectTimeoutMs,
+    headersTimeout: config.legacy.headersTimeoutMs,
+    bodyTimeout: config.legacy.bodyTimeoutMs,
+    keepAliveTimeout: 4_000,
+  });
+  const legacyHttp = createLegacyHttp({
+    url: config.legacy.url,
+    system: 'ticketing',
+    connectTimeoutMs: config.legacy.connectTimeoutMs,
+    headersTimeoutMs: config.legacy.headersTimeoutMs,
+    bodyTimeoutMs: config.legacy.bodyTimeoutMs,
+  });
+  const rewriter = config.legacy.rewriteUrls ? createOriginRewriter(config.legacy.url) : null;
+  const trusted = trustChecker(config.trustedProxies);
+  const passthrough = createPassthrough({
+    dispatcher: legacyPool,
+    upstreamHost: legacyUrl.host,
+    basePath,
+    rewriter,
+    maxRewriteBufferBytes: config.legacy.maxRewriteBufferBytes,
+    trusted,
+  });
+  const tunneler = createTunneler({
+    host: legacyUrl.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(legacyUrl.port || (legacyUrl.protocol === 'https:' ? 443 : 80)),
+    upstreamHost: legacyUrl.host,
+    basePath,
+    connectTimeoutMs: config.legacy.connectTimeoutMs,
+    trusted,
+    onOpen: () => metrics.websockets.inc(),
+    onClose: () => metrics.websockets.dec(),
+    onError: (err) => metrics.upstreamErrors.labels(err.code).inc(),
+  });
+  const publicOrigin = createPublicOrigin({ publicUrl: config.publicUrl, allowedHosts: config.allowedHosts });
+  const shadow = createShadowRunner({
+    maxConcurrent: config.shadow.maxConcurrent,
+    deadlineMs: config.shadow.deadlineMs,
+    metrics,
+    logger,
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    flagProvider,
+    flags,
+    state,
+    legacyPool,
+    legacyHttp,
+    adapters: { ticketing: createTicketingAdapter(legacyHttp) },
+    rewriter,
+    passthrough,
+    tunneler,
+    publicOrigin,
+    shadow,
+    routes: opts.routes ?? ROUTE_TABLE,
+  };
+}
+
+/** Closes in reverse order of construction. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.shadow.drain();
+  deps.flags.close();
+  await deps.legacyHttp.close();
+  await deps.legacyPool.close();
+  await deps.state.close();
+  await deps.flagProvider.close();
+  deps.logger.flush();
+}

@@ -1,0 +1,251 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Parsed once at start (file + environment overrides); an invalid config lists every
+ * problem with its path and never opens a socket. This is the only module that reads process.env.
+ */
+const Port = z.number().int().min(0).max(65535);
+const Duration = z.number().int().positive();
+
+const RoleSchema = z.enum(['viewer', 'qa', 'migration-lead', 'sre', 'admin']);
+export type Role = z.infer<typeof RoleSchema>;
+
+const SliceOverrideSchema = z
+  .object({
+    /** Per-request deadline of the new path, ms. */
+    deadlineMs: Duration.optional(),
+    /** Request bodies larger than this are served by legacy (the new path needs the buffered body for fallback). */
+    maxBufferedBodyBytes: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const BreakerSchema = z
+  .object({
+    /** Rolling window length, ms. */
+    windowMs: Duration.default(10_000),
+    /** Buckets in the rolling window. */
+    buckets: z.number().int().min(1).max(100).default(10),
+    /** Opens when failures / calls * 100 is strictly greater than this. */
+    errorThresholdPercent: z.number().min(0).max(100).default(50),
+    /** No opening below this many calls in the window. */
+    minimumRequests: z.number().int().min(1).default(20),
+    /** Time open before one half-open probe is let through, ms. */
+    openMs: Duration.default(30_000),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: Port.default(8080),
+    adminHost: z.string().min(1).optional(),
+    adminPort: Port.default(8081),
+    /** Public origin of the gateway, used to rewrite legacy's absolute URLs. Default: derived (see README). */
+    publicUrl: z.url().optional(),
+    /** Host header values accepted as the public origin when publicUrl is not set. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Peer addresses whose X-Forwarded-* headers are kept (extended) rather than replaced. */
+    trustedProxies: z.array(z.string().min(1)).default([]),
+    legacy: z
+      .object({
+        url: z.url().default('http://127.0.0.1:8090'),
+        connectTimeoutMs: Duration.default(5_000),
+        headersTimeoutMs: Duration.default(30_000),
+        /** Max idle time between body chunks from legacy, ms (slow streams are fine, stalled ones are not). */
+        bodyTimeoutMs: Duration.default(60_000),
+        connections: z.number().int().positive().default(128),
+        /** Rewrite legacy's absolute URLs in Location/Link headers and JSON bodies to the public origin. */
+        rewriteUrls: z.boolean().default(true),
+        /** Max JSON body size rewritten in memory; larger JSON bodies are rewritten while streaming. */
+        maxRewriteBufferBytes: z.number().int().positive().default(1_048_576),
+      })
+      .strict()
+      .prefault({}),
+    flags: z
+      .object({
+        file: z.string().min(1).optional(),
+        unleashUrl: z.url().optional(),
+        unleashApiToken: z.string().min(1).optional(),
+        appName: z.string().min(1).default('strangler-gateway'),
+        refreshIntervalMs: Duration.default(1_000),
+        /** After this long without a confirmed flag state, every slice is served by legacy. */
+        maxStalenessSeconds: z.number().positive().default(300),
+        /** Headers read into the flag context. */
+        contextHeaders: z
+          .object({
+            tenant: z.string().default('x-tenant-id'),
+            channel: z.string().default('x-channel'),
+            region: z.string().default('x-region'),
+            customerId: z.string().default('x-customer-id'),
+            conversationId: z.string().default('x-conversation-id'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        defaultDeadlineMs: Duration.default(2_000),
+        maxBufferedBodyBytes: z.number().int().min(0).default(1_048_576),
+        breaker: BreakerSchema.prefault({}),
+        /** Expose x-gateway-served-by / x-gateway-fallback-reason response headers (off: fully transparent). */
+        exposeDecisionHeaders: z.boolean().default(false),
+        slices: z.record(z.string(), SliceOverrideSchema).default({}),
+      })
+      .strict()
+      .prefault({}),
+    shadow: z
+      .object({
+        maxConcurrent: z.number().int().min(0).default(16),
+        maxBodyBytes: z.number().int().min(0).default(262_144),
+        deadlineMs: Duration.default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    admin: z
+      .object({
+        /** Tokens with roles. GATEWAY_ADMIN_TOKEN adds an `admin` token. */
+        tokens: z.array(z.object({ token: z.string().min(16), role: RoleSchema, name: z.string().min(1) }).strict()).default([]),
+        auditLogSize: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    server: z
+      .object({
+        requestTimeoutMs: Duration.default(120_000),
+        headersTimeoutMs: Duration.default(30_000),
+        keepAliveTimeoutMs: Duration.default(72_000),
+        maxHeaderBytes: z.number().int().positive().default(16_384),
+        shutdownGraceMs: Duration.default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** One access line per request. */
+        access: z.boolean().default(true),
+        /** Extra request/response JSON fields to redact (e.g. PII fields). */
+        redact: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    redisUrl: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(message: string, problems: string[]) {
+    super(message);
+    this.problems = problems;
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment overrides: env name → config path. Numbers are parsed; an invalid number is reported by the schema. */
+const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], 'string' | 'number' | 'boolean']> = [
+  ['GATEWAY_HOST', ['host'], 'string'],
+  ['GATEWAY_PORT', ['port'], 'number'],
+  ['GATEWAY_ADMIN_HOST', ['adminHost'], 'string'],
+  ['GATEWAY_ADMIN_PORT', ['adminPort'], 'number'],
+  ['GATEWAY_PUBLIC_URL', ['publicUrl'], 'string'],
+  ['GATEWAY_LEGACY_URL', ['legacy', 'url'], 'string'],
+  ['GATEWAY_FLAGS_FILE', ['flags', 'file'], 'string'],
+  ['UNLEASH_URL', ['flags', 'unleashUrl'], 'string'],
+  ['UNLEASH_API_TOKEN', ['flags', 'unleashApiToken'], 'string'],
+  ['REDIS_URL', ['redisUrl'], 'string'],
+  ['GATEWAY_LOG_LEVEL', ['log', 'level'], 'string'],
+  ['GATEWAY_EXPOSE_DECISION_HEADERS', ['pipeline', 'exposeDecisionHeaders'], 'boolean'],
+];
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function coerce(raw: string, kind: 'string' | 'number' | 'boolean'): unknown {
+  if (kind === 'number') return raw.trim() === '' ? raw : Number(raw);
+  if (kind === 'boolean') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  return raw;
+}
+
+/** Reads a YAML or JSON config file. Problems are reported as ConfigError, never thrown raw. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}`, [`${path}: ${(err as Error).message}`]);
+  }
+  try {
+    const doc: unknown = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new Error('the top level must be a mapping');
+    }
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`cannot parse config file ${path}`, [`${path}: ${(err as Error).message}`]);
+  }
+}
+
+/** Builds the config: file values, then environment overrides, then the schema. */
+export function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput } = {}): Config {
+  const env = opts.env ?? process.env;
+  const raw: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
+  for (const [name, path, kind] of ENV_MAP) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, coerce(value, kind));
+  }
+  const adminToken = env.GATEWAY_ADMIN_TOKEN;
+  if (adminToken) {
+    const admin = (raw.admin ?? {}) as Record<string, unknown>;
+    const tokens = Array.isArray(admin.tokens) ? [...admin.tokens] : [];
+    tokens.push({ token: adminToken, role: 'admin', name: 'GATEWAY_ADMIN_TOKEN' });
+    raw.admin = { ...admin, tokens };
+  }
+  const merged = opts.overrides ? deepMerge(raw, opts.overrides as Record<string, unknown>) : raw;
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  }
+  return result.data;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Config with secrets replaced, for logs and `gateway check`. */
+export function redactConfig(cfg: Config): unknown {
+  return {
+    ...cfg,
+    flags: { ...cfg.flags, unleashApiToken: cfg.flags.unleashApiToken ? '[redacted]' : undefined },
+    admin: { ...cfg.admin, tokens: cfg.admin.tokens.map((t) => ({ name: t.name, role: t.role, token: '[redacted]' })) },
+    redisUrl: cfg.redisUrl?.replace(/\/\/[^@/]*@/, '//[redacted]@'),
+  };
+}

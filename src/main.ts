@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { runCheck } from './cli/check.js';
+import { USAGE, parseCli } from './cli/args.js';
+import { runDemo } from './cli/demo.js';
+import { runFlags } from './cli/flags-cmd.js';
+import { ConfigError, loadConfig } from './config.js';
+import { startGateway } from './gateway.js';
+import { startSimulator } from '../legacy-adapters/simulator/server.js';
+
+/** Process entry: argument parsing, exit codes and signals. Nothing imports this module. */
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      err(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        err(`shutdown failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+process.on('unhandledRejection', (reason) => {
+  err(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+async function main(argv: string[]): Promise<number | null> {
+  let args: ReturnType<typeof parseCli>;
+  try {
+    args = parseCli(argv);
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = args.positionals;
+  if (args.values.help || !command) {
+    (command || args.values.help ? out : err)(USAGE);
+    return args.values.help ? 0 : 2;
+  }
+  const configFile = args.values.config;
+  switch (command) {
+    case 'check':
+      return runCheck(configFile, out, err);
+    case 'start': {
+      const config = loadConfig(configFile ? { file: configFile } : {});
+      const gw = await startGateway(config);
+      onSignals(() => gw.close());
+      return null;
+    }
+    case 'demo': {
+      const demo = await runDemo(configFile);
+      onSignals(() => demo.stop());
+      return null;
+    }
+    case 'simulator': {
+      const port = args.values.port === undefined ? 8090 : Number(args.values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        err(`--port must be 0-65535, got ${args.values.port}`);
+        return 2;
+      }
+      const sim = await startSimulator({ host: args.values.host ?? '127.0.0.1', port });
+      err(`legacy simulator listening on ${sim.url}`);
+      onSignals(() => sim.close());
+      return null;
+    }
+    case 'flags': {
+      let file = args.values.file;
+      if (!file) {
+        try {
+          file = loadConfig(configFile ? { file: configFile } : {}).flags.file;
+        } catch {
+          file = undefined;
+        }
+      }
+      return runFlags(rest, file, out, err);
+    }
+    default:
+      err(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      err(`${e.message}:`);
+      for (const p of e.problems) err(`  - ${p}`);
+      process.exit(2);
+    }
+    err(`gateway failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

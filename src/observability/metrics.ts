@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * All gateway metrics (DESIGN §8), one Registry per app so tests and replicas in one process never share counters.
+ * Label values are a small fixed set: served_by legacy|new, outcome ok|fallback|error, slice = slice id or
+ * `passthrough`, route = route id or `passthrough`.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'gateway_requests_total',
+      help: 'Requests answered by the gateway, by route, slice, who served them and outcome.',
+      labelNames: ['route', 'slice', 'served_by', 'outcome'] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'Time from request start to the end of the response headers+body, by route and who served it.',
+      labelNames: ['route', 'served_by'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    fallbacks: new Counter({
+      name: 'gateway_fallbacks_total',
+      help: 'Requests the plan sent to the new path that legacy answered instead, by slice and reason.',
+      labelNames: ['slice', 'reason'] as const,
+      registers,
+    }),
+    routing: new Counter({
+      name: 'gateway_routing_decisions_total',
+      help: 'Routing decisions per slice: which side the plan chose and why (flag_on, flag_off, kill_switch, pinned, flags_stale, body_too_large).',
+      labelNames: ['slice', 'target', 'reason'] as const,
+      registers,
+    }),
+    shadowComparisons: new Counter({
+      name: 'gateway_shadow_comparisons_total',
+      help: 'Shadow comparisons by slice and result class.',
+      labelNames: ['slice', 'result'] as const,
+      registers,
+    }),
+    shadowSkipped: new Counter({
+      name: 'gateway_shadow_skipped_total',
+      help: 'Requests selected for shadowing that were not shadowed, by reason.',
+      labelNames: ['slice', 'reason'] as const,
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'gateway_breaker_state',
+      help: 'Circuit breaker state per slice: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['slice'] as const,
+      registers,
+    }),
+    mappingGaps: new Counter({
+      name: 'gateway_mapping_gaps_total',
+      help: 'Legacy fields a mapper did not place into the contract (carried through), by slice.',
+      labelNames: ['slice'] as const,
+      registers,
+    }),
+    slicePinned: new Gauge({
+      name: 'gateway_slice_pinned',
+      help: '1 when an admin pin sends the slice to legacy, by slice and pin reason.',
+      labelNames: ['slice', 'reason'] as const,
+      registers,
+    }),
+    flagProviderUp: new Gauge({
+      name: 'gateway_flag_provider_up',
+      help: '1 when the last flag refresh succeeded.',
+      registers,
+    }),
+    flagStaleness: new Gauge({
+      name: 'gateway_flag_staleness_seconds',
+      help: 'Seconds since the flag state was last confirmed current.',
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'gateway_upstream_errors_total',
+      help: 'Calls to legacy that failed before a response (the client got a GW_* problem), by code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    websockets: new Gauge({
+      name: 'gateway_websocket_tunnels',
+      help: 'Open websocket tunnels to legacy.',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,73 @@
+import type { FlagContext } from '../../flags/context.js';
+import { KILL_SWITCH, serveFlag, shadowFlag } from '../../flags/names.js';
+import type { FlagDefinitionSummary, FlagProvider } from '../../flags/provider.js';
+
+export type Stage = 'legacy' | 'shadow' | 'canary' | 'live';
+
+export interface SliceFlags {
+  serveName: string;
+  shadowName: string;
+  serve: FlagDefinitionSummary | undefined;
+  shadow: FlagDefinitionSummary | undefined;
+  /** Stage as the flags define it (pins and kill switch are applied on top by the plan). */
+  stage: Stage;
+  serveIsFull: boolean;
+}
+
+/**
+ * The pipeline's view of flags: the provider plus staleness (last known state, then legacy after
+ * maxStalenessSeconds) and per-slice definition summaries cached until the provider reports a change.
+ */
+export interface FlagGate {
+  readonly provider: FlagProvider;
+  usable(): boolean;
+  stalenessSeconds(): number;
+  killSwitch(): boolean;
+  isEnabled(name: string, ctx: FlagContext): boolean;
+  slice(slice: string): SliceFlags;
+  close(): void;
+}
+
+const EMPTY_CTX: FlagContext = {};
+
+export function createFlagGate(provider: FlagProvider, opts: { maxStalenessSeconds: number; now?: () => number }): FlagGate {
+  const now = opts.now ?? Date.now;
+  const maxStaleMs = opts.maxStalenessSeconds * 1000;
+  const cache = new Map<string, SliceFlags>();
+  const unsubscribe = provider.onChange(() => cache.clear());
+
+  function summarise(slice: string): SliceFlags {
+    const serveName = serveFlag(slice);
+    const shadowName = shadowFlag(slice);
+    const serve = provider.definition(serveName);
+    const shadow = provider.definition(shadowName);
+    const serveOn = serve?.enabled === true && serve.rolloutPercent !== 0;
+    const serveIsFull = serveOn && serve?.rolloutPercent === 100 && !serve.constrained;
+    const shadowOn = shadow?.enabled === true && shadow.rolloutPercent !== 0;
+    const stage: Stage = serveIsFull ? 'live' : serveOn ? 'canary' : shadowOn ? 'shadow' : 'legacy';
+    return { serveName, shadowName, serve, shadow, stage, serveIsFull };
+  }
+
+  return {
+    provider,
+    usable() {
+      const s = provider.status();
+      return s.ready && s.lastSyncAt !== null && now() - s.lastSyncAt <= maxStaleMs;
+    },
+    stalenessSeconds() {
+      const s = provider.status();
+      return s.lastSyncAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now() - s.lastSyncAt) / 1000);
+    },
+    killSwitch: () => provider.isEnabled(KILL_SWITCH, EMPTY_CTX),
+    isEnabled: (name, ctx) => provider.isEnabled(name, ctx),
+    slice(slice) {
+      let s = cache.get(slice);
+      if (!s) {
+        s = summarise(slice);
+        cache.set(slice, s);
+      }
+      return s;
+    },
+    close: unsubscribe,
+  };
+}

@@ -1,0 +1,436 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FlagContext } from '../../flags/context.js';
+import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
+import type { Config } from '../config.js';
+import { Errors, GatewayError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ForwardResult } from '../proxy/passthrough.js';
+import type { createPassthrough } from '../proxy/passthrough.js';
+import { sendProblem } from '../proxy/problem.js';
+import type { OriginRewriter } from '../proxy/rewrite.js';
+import type { ShadowRunner } from '../shadow/runner.js';
+import type { StateStore } from '../state/types.js';
+import { readBody } from './body.js';
+import { type Breaker, createBreaker } from './breaker.js';
+import { DeadlineError, NewPathStatusError, classifyFailure } from './fallback.js';
+import type { FlagGate } from './flags.js';
+import { type FallbackReason, type Plan, type RoutingReason, decide } from './plan.js';
+import { createRouter } from './router.js';
+import { type SliceStats, createSliceStats } from './stats.js';
+
+/** Everything the public request path needs, built once at boot (src/compose.ts). */
+export interface PipelineDeps {
+  config: Config;
+  passthrough: ReturnType<typeof createPassthrough>;
+  flags: FlagGate;
+  state: StateStore;
+  adapters: Adapters;
+  metrics: Metrics;
+  logger: Logger;
+  rewriter: OriginRewriter | null;
+  shadow: ShadowRunner;
+  publicOrigin(req: IncomingMessage): string;
+}
+
+/** Per-route runtime precomputed at boot: flag names, breaker, metric children, stats. */
+export interface RouteRuntime {
+  spec: RouteSpec;
+  deadlineMs: number;
+  maxBody: number;
+  breaker: Breaker;
+  stats: SliceStats;
+}
+
+/** What one request did, for the access log and metrics. */
+interface Outcome {
+  route: string;
+  slice: string;
+  mode: Plan['mode'] | 'passthrough';
+  servedBy: 'legacy' | 'new';
+  reason: RoutingReason | FallbackReason | null;
+  fallback: boolean;
+  status: number;
+  error?: GatewayError;
+  aborted?: boolean;
+}
+
+/** Client headers that new handlers pass on to legacy adapters. */
+const ADAPTER_HEADERS = [
+  'authorization',
+  'cookie',
+  'accept-language',
+  'if-none-match',
+  'if-modified-since',
+  'traceparent',
+  'tracestate',
+  'x-request-id',
+  'user-agent',
+];
+
+export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[]) {
+  const { config, metrics, logger, passthrough, flags, state, shadow } = deps;
+  const runtimes: RouteRuntime[] = routes.map((spec) => {
+    const override = config.pipeline.slices[spec.slice] ?? {};
+    const gauge = metrics.breakerState.labels(spec.slice);
+    gauge.set(0);
+    const breaker = createBreaker({
+      ...config.pipeline.breaker,
+      onStateChange: (s, st) => {
+        gauge.set(s === 'closed' ? 0 : s === 'half_open' ? 1 : 2);
+        logger.warn({ slice: spec.slice, breaker: s, ...st }, `breaker ${s}`);
+      },
+    });
+    return {
+      spec,
+      deadlineMs: override.deadlineMs ?? spec.deadlineMs ?? config.pipeline.defaultDeadlineMs,
+      maxBody: override.maxBufferedBodyBytes ?? config.pipeline.maxBufferedBodyBytes,
+      breaker,
+      stats: createSliceStats(),
+    };
+  });
+  const router = createRouter(runtimes);
+  const ctxHeaders = config.flags.contextHeaders;
+  const exposeHeaders = config.pipeline.exposeDecisionHeaders;
+  const accessLog = config.log.access;
+  const passthroughOk = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'ok');
+  const passthroughErr = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'error');
+  const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
+  let seq = 0;
+  const idPrefix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+
+  function requestIdOf(req: IncomingMessage): string {
+    const given = req.headers['x-request-id'];
+    if (typeof given === 'string' && given.length <= 64 && /^[\w.:-]+$/.test(given)) return given;
+    seq = (seq + 1) | 0;
+    return `${idPrefix}-${(seq >>> 0).toString(36)}`;
+  }
+
+  function finish(req: IncomingMessage, requestId: string, t0: number, o: Outcome): void {
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.route === 'passthrough') {
+      (o.error ? passthroughErr : passthroughOk).inc();
+      passthroughDur.observe(seconds);
+    } else {
+      const outcome = o.error ? 'error' : o.fallback ? 'fallback' : 'ok';
+      metrics.requests.labels(o.route, o.slice, o.servedBy, outcome).inc();
+      metrics.duration.labels(o.route, o.servedBy).observe(seconds);
+    }
+    if (o.error) metrics.upstreamErrors.labels(o.error.code).inc();
+    if (!accessLog) return;
+    logger.info(
+      {
+        reqId: requestId,
+        method: req.method,
+        url: req.url,
+        status: o.status,
+        route: o.route,
+        slice: o.slice,
+        mode: o.mode,
+        servedBy: o.servedBy,
+        reason: o.reason,
+        fallback: o.fallback,
+        errorCode: o.error?.code,
+        aborted: o.aborted,
+        ms: Math.round(seconds * 10_000) / 10,
+      },
+      'request',
+    );
+  }
+
+  function forwardLegacy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    body: Buffer | Readable | null | undefined,
+    decision: string[] | undefined,
+    done: (r: ForwardResult) => void,
+    capture?: Parameters<typeof passthrough.forward>[0]['capture'],
+  ): void {
+    const call: Parameters<typeof passthrough.forward>[0] = {
+      req,
+      res,
+      requestId,
+      publicOrigin: deps.publicOrigin(req),
+      done: (r) => {
+        if (r.error && !r.aborted && !res.headersSent) sendProblem(res, r.error, requestId);
+        done(r);
+      },
+    };
+    if (body !== undefined) call.body = body;
+    if (capture) call.capture = capture;
+    if (decision) call.extraResponseHeaders = decision;
+    passthrough.forward(call);
+  }
+
+  /** The public request handler. */
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const t0 = performance.now();
+    const requestId = requestIdOf(req);
+    const match = router.match(req.method ?? 'GET', req.url ?? '/');
+    if (!match) {
+      forwardLegacy(req, res, requestId, undefined, exposeHeaders ? ['x-gateway-served-by', 'legacy'] : undefined, (r) =>
+        finish(req, requestId, t0, {
+          route: 'passthrough',
+          slice: 'passthrough',
+          mode: 'passthrough',
+          servedBy: 'legacy',
+          reason: null,
+          fallback: false,
+          status: r.status,
+          ...(r.error ? { error: r.error } : {}),
+          ...(r.aborted ? { aborted: true } : {}),
+        }),
+      );
+      return;
+    }
+    runSlice(match.route, match.params, req, res, requestId, t0).catch((err: unknown) => {
+      logger.error({ err, reqId: requestId }, 'pipeline failure');
+      const gw = err instanceof GatewayError ? err : Errors.INTERNAL.create({ cause: err });
+      sendProblem(res, gw, requestId);
+    });
+  }
+
+  function baseContext(req: IncomingMessage): FlagContext {
+    const h = req.headers;
+    const ctx: FlagContext = {};
+    const tenant = h[ctxHeaders.tenant];
+    const channel = h[ctxHeaders.channel];
+    const region = h[ctxHeaders.region];
+    const customer = h[ctxHeaders.customerId];
+    const conversation = h[ctxHeaders.conversationId];
+    if (typeof tenant === 'string') ctx.tenant = tenant;
+    if (typeof channel === 'string') ctx.channel = channel;
+    if (typeof region === 'string') ctx.region = region;
+    if (typeof customer === 'string') ctx.customerId = customer;
+    if (typeof conversation === 'string') ctx.conversationId = conversation;
+    return ctx;
+  }
+
+  async function runSlice(
+    rt: RouteRuntime,
+    params: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    t0: number,
+  ): Promise<void> {
+    const { spec, stats } = rt;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const sreq: SliceRequest = {
+      requestId,
+      method: req.method ?? 'GET',
+      path: q === -1 ? url : url.slice(0, q),
+      url,
+      params,
+      headers: req.headers,
+      body: null,
+    };
+    const fctx = spec.context(sreq, baseContext(req));
+    const sliceFlags = flags.slice(spec.slice);
+    const usable = flags.usable();
+    const killSwitch = usable && flags.killSwitch();
+    const pinned = state.getPin(spec.slice) !== undefined;
+    const open = usable && !killSwitch && !pinned;
+    const serve = open && flags.isEnabled(sliceFlags.serveName, fctx);
+    const shadowSel = open && !serve && flags.isEnabled(sliceFlags.shadowName, fctx);
+    const plan = decide({ killSwitch, pinned, flagsUsable: usable, serve, shadow: shadowSel, serveIsFull: sliceFlags.serveIsFull });
+    stats.requests++;
+    const base = { route: spec.id, slice: spec.slice, mode: plan.mode } as const;
+
+    const legacyDone =
+      (reason: RoutingReason | FallbackReason, fallback: boolean) =>
+      (r: ForwardResult): void => {
+        if (r.error) stats.errors++;
+        else stats.servedByLegacy++;
+        finish(req, requestId, t0, {
+          ...base,
+          servedBy: 'legacy',
+          reason,
+          fallback,
+          status: r.status,
+          ...(r.error ? { error: r.error } : {}),
+          ...(r.aborted ? { aborted: true } : {}),
+        });
+      };
+    const decisionHeaders = (reason: string | null, by: 'legacy' | 'new'): string[] | undefined =>
+      exposeHeaders
+        ? ['x-gateway-served-by', by, 'x-gateway-mode', plan.mode, ...(reason ? ['x-gateway-fallback-reason', reason] : [])]
+        : undefined;
+
+    if (plan.target === 'legacy') {
+      count(stats.routing, plan.reason);
+      metrics.routing.labels(spec.slice, 'legacy', plan.reason).inc();
+      if (plan.shadow) {
+        runWithShadow(rt, sreq, req, res, requestId, decisionHeaders(null, 'legacy'), legacyDone(plan.reason, false));
+        return;
+      }
+      forwardLegacy(req, res, requestId, undefined, decisionHeaders(plan.reason, 'legacy'), legacyDone(plan.reason, false));
+      return;
+    }
+
+    // The new path. Buffer the body first (capped): fallback must be able to send legacy the same request.
+    let body: Buffer | null = null;
+    if (hasBody(req)) {
+      const b = await readBody(req, rt.maxBody);
+      if (b.kind === 'overflow') {
+        count(stats.routing, 'body_too_large');
+        metrics.routing.labels(spec.slice, 'legacy', 'body_too_large').inc();
+        forwardLegacy(req, res, requestId, b.stream, decisionHeaders('body_too_large', 'legacy'), legacyDone('body_too_large', false));
+        return;
+      }
+      body = b.body;
+      sreq.body = body;
+    }
+    metrics.routing.labels(spec.slice, 'new', plan.reason).inc();
+    count(stats.routing, plan.reason);
+    stats.newAttempts++;
+
+    const fallBack = (reason: FallbackReason) => {
+      count(stats.fallbacks, reason);
+      metrics.fallbacks.labels(spec.slice, reason).inc();
+      forwardLegacy(req, res, requestId, body, decisionHeaders(reason, 'legacy'), legacyDone(reason, true));
+    };
+    if (!rt.breaker.tryAcquire()) {
+      fallBack('breaker_open');
+      return;
+    }
+
+    const ac = new AbortController();
+    let committed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const onClose = () => {
+      if (!res.writableFinished) ac.abort(Errors.CLIENT_ABORTED.create());
+    };
+    res.once('close', onClose);
+    const hctx: HandlerContext = {
+      signal: ac.signal,
+      adapters: deps.adapters,
+      forwardHeaders: adapterHeaders(req),
+      dryRun: false,
+      commit: () => {
+        committed = true;
+      },
+      recordGaps: (paths) => metrics.mappingGaps.labels(spec.slice).inc(paths.length),
+    };
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new DeadlineError(rt.deadlineMs);
+        ac.abort(e);
+        reject(e);
+      }, rt.deadlineMs);
+    });
+    let answer: NewResponse;
+    try {
+      answer = await Promise.race([spec.handler(sreq, hctx), deadline]);
+      if (answer.status >= 500) throw new NewPathStatusError(answer.status);
+    } catch (err) {
+      clearTimeout(timer);
+      res.off('close', onClose);
+      if (res.destroyed) {
+        // The client left: nothing to fall back for, and no verdict on the new path.
+        rt.breaker.release();
+        finish(req, requestId, t0, { ...base, servedBy: 'new', reason: null, fallback: false, status: 499, aborted: true });
+        return;
+      }
+      rt.breaker.failure();
+      const reason = classifyFailure(err);
+      logger.warn({ reqId: requestId, slice: spec.slice, reason, err }, 'new path failed');
+      if (committed) {
+        // A side effect may have happened: answering from legacy could execute the request twice.
+        stats.errors++;
+        const gw = err instanceof GatewayError ? err : Errors.HANDLER_ERROR.create({ cause: err });
+        sendProblem(res, gw, requestId);
+        finish(req, requestId, t0, { ...base, servedBy: 'new', reason, fallback: false, status: gw.statusCode, error: gw });
+        return;
+      }
+      fallBack(reason);
+      return;
+    }
+    clearTimeout(timer);
+    res.off('close', onClose);
+    rt.breaker.success();
+    stats.servedByNew++;
+    respondNew(req, res, answer, decisionHeaders(null, 'new'));
+    finish(req, requestId, t0, { ...base, servedBy: 'new', reason: plan.reason, fallback: false, status: answer.status });
+  }
+
+  function respondNew(req: IncomingMessage, res: ServerResponse, answer: NewResponse, extra: string[] | undefined): void {
+    if (res.destroyed) return;
+    const bodyless = req.method === 'HEAD' || answer.status === 204 || answer.status === 304;
+    let body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+    if (deps.rewriter && !bodyless) body = deps.rewriter.body(body, deps.publicOrigin(req)) ?? body;
+    const headers: string[] = [];
+    for (const [k, v] of Object.entries(answer.headers)) {
+      if (k !== 'content-length' && k !== 'transfer-encoding') headers.push(k, v);
+    }
+    if (!bodyless || req.method === 'HEAD') headers.push('content-length', String(body.length));
+    if (extra) headers.push(...extra);
+    res.writeHead(answer.status, headers);
+    res.end(bodyless ? undefined : body);
+  }
+
+  function runWithShadow(
+    rt: RouteRuntime,
+    sreq: SliceRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    extra: string[] | undefined,
+    done: (r: ForwardResult) => void,
+  ): void {
+    const slice = rt.spec.slice;
+    if (rt.spec.write || hasBody(req) || !shadow.admit(slice)) {
+      // Write slices are shadowed dry-run with the QA workflow; until then they are not shadowed at all.
+      if (rt.spec.write || hasBody(req)) shadow.skip(slice, rt.spec.write ? 'disabled' : 'body_too_large');
+      forwardLegacy(req, res, requestId, undefined, extra, done);
+      return;
+    }
+    rt.stats.shadowed++;
+    const forwardHeaders = adapterHeaders(req);
+    forwardLegacy(req, res, requestId, undefined, extra, done, {
+      maxBytes: config.shadow.maxBodyBytes,
+      onCaptured: (status, headers, body) => {
+        if (status === 0) {
+          shadow.release();
+          return;
+        }
+        shadow.run(slice, { status, headers, body }, (signal) =>
+          rt.spec.handler(sreq, {
+            signal,
+            adapters: deps.adapters,
+            forwardHeaders,
+            dryRun: true,
+            commit: () => {},
+            recordGaps: (paths) => metrics.mappingGaps.labels(slice).inc(paths.length),
+          }),
+        );
+      },
+    });
+  }
+
+  function adapterHeaders(req: IncomingMessage): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of ADAPTER_HEADERS) {
+      const v = req.headers[name];
+      if (typeof v === 'string') out[name] = v;
+    }
+    return out;
+  }
+
+  return { handle, runtimes };
+}
+
+function count<K extends string>(rec: Partial<Record<K, number>>, key: K): void {
+  rec[key] = (rec[key] ?? 0) + 1;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;

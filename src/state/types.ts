@@ -1,0 +1,36 @@
+/** An admin pin: the slice is served by legacy whatever its flags say, until a person un-pins it. */
+export interface Pin {
+  slice: string;
+  /** `manual` for a person's pin; `auto_rollback` when the rollback rule fired. */
+  reason: string;
+  by: string;
+  at: string;
+  note: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  slice?: string;
+  reason?: string;
+  note?: string;
+}
+
+/**
+ * Shared state port. Reads are synchronous from a local cache (never on the hot path over the network);
+ * writes are async. The local implementation is the embedded default; Redis comes with multi-replica support.
+ */
+export interface StateStore {
+  readonly backend: 'memory' | 'redis';
+  getPin(slice: string): Pin | undefined;
+  pins(): Pin[];
+  pin(pin: Pin): Promise<void>;
+  unpin(slice: string): Promise<Pin | undefined>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  audit(limit: number): Promise<AuditEntry[]>;
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
