@@ -129,8 +129,10 @@ export const ConfigSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** One access line per request. */
         access: z.boolean().default(true),
-        /** Extra request/response JSON fields to redact (e.g. PII fields). */
+        /** Extra log paths to redact (pino paths, e.g. PII fields bound by handlers). */
         redact: z.array(z.string()).default([]),
+        /** Query parameters whose values are replaced in the access log (added to token, password, email, phone, …). */
+        redactQueryParams: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),

@@ -46,7 +46,9 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
     probe.stop();
     const grace = config.server.shutdownGraceMs;
     const closed = new Promise<void>((resolve) => app.public.close(() => resolve()));
+    // Connections become idle as their in-flight responses finish: close them as they do.
     app.public.closeIdleConnections();
+    const idleSweep = setInterval(() => app.public.closeIdleConnections(), 50);
     const ws = deps.tunneler.closeAll(Math.min(1_000, grace));
     const timer = setTimeout(() => {
       logger.warn({ graceMs: grace }, 'shutdown grace period over: closing remaining connections');
@@ -54,6 +56,7 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
     }, grace);
     await Promise.all([closed, ws]);
     clearTimeout(timer);
+    clearInterval(idleSweep);
     await app.admin.close();
     await closeDeps(deps);
     logger.info('gateway stopped');

@@ -38,7 +38,10 @@ export async function runDemo(configFile: string | undefined): Promise<{ stop():
     admin: generated ? { ...base.admin, tokens: [{ token: generated, role: 'admin', name: 'demo' }] } : base.admin,
   };
   const legacy = new URL(config.legacy.url);
-  const sim = await startSimulator({ host: legacy.hostname, port: Number(legacy.port || 80), publicOrigin: legacy.origin });
+  const simPort = Number(legacy.port || 80);
+  const sim = await startSimulator({ host: legacy.hostname, port: simPort, ...(simPort ? { publicOrigin: legacy.origin } : {}) });
+  // Port 0 (tests): the simulator picked a port; the gateway must point at it.
+  if (simPort === 0) config.legacy = { ...config.legacy, url: sim.url };
   let gw: RunningGateway;
   try {
     gw = await startGateway(config);

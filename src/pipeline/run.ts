@@ -4,7 +4,7 @@ import type { FlagContext } from '../../flags/context.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
 import type { Config } from '../config.js';
 import { Errors, GatewayError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { type Logger, SECRET_QUERY_PARAMS, redactQuery } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ForwardResult } from '../proxy/passthrough.js';
 import type { createPassthrough } from '../proxy/passthrough.js';
@@ -94,6 +94,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const ctxHeaders = config.flags.contextHeaders;
   const exposeHeaders = config.pipeline.exposeDecisionHeaders;
   const accessLog = config.log.access;
+  const redactedParams = new Set([...SECRET_QUERY_PARAMS, ...config.log.redactQueryParams].map((p) => p.toLowerCase()));
   const passthroughOk = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'ok');
   const passthroughErr = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'error');
   const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
@@ -123,7 +124,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       {
         reqId: requestId,
         method: req.method,
-        url: req.url,
+        url: redactQuery(req.url ?? '/', redactedParams),
         status: o.status,
         route: o.route,
         slice: o.slice,
