@@ -1,0 +1,42 @@
+import type { ClientFeaturesResponse } from 'unleash-client';
+import type { FlagDefinitionSummary } from './provider.js';
+
+type FeatureInterface = ClientFeaturesResponse['features'][number];
+
+/** Which strategy parameter holds the percentage, for the built-in rollout strategies. */
+const PERCENT_PARAM: Readonly<Record<string, string>> = {
+  flexibleRollout: 'rollout',
+  gradualRolloutUserId: 'percentage',
+  gradualRolloutSessionId: 'percentage',
+  gradualRolloutRandom: 'percentage',
+};
+
+function strategyPercent(name: string, parameters: Record<string, unknown> | undefined): number | null {
+  if (name === 'default') return 100;
+  const param = PERCENT_PARAM[name];
+  if (param === undefined) return null;
+  const raw = parameters?.[param];
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : null;
+}
+
+/**
+ * Summarises a toggle as Unleash evaluates it: no strategies means on for everyone (100); otherwise the largest
+ * percentage among unconstrained rollout strategies. `enabled` is reported separately, so a switched-off flag still
+ * shows its configured rollout (its effective share is 0).
+ */
+export function summarizeFeature(feature: FeatureInterface): FlagDefinitionSummary {
+  const strategies = feature.strategies ?? [];
+  let percent: number | null = strategies.length === 0 ? 100 : null;
+  let constrained = false;
+  for (const s of strategies) {
+    const hasConditions = (s.constraints?.length ?? 0) > 0 || (s.segments?.length ?? 0) > 0;
+    if (hasConditions) {
+      constrained = true;
+      continue;
+    }
+    const p = strategyPercent(s.name, s.parameters);
+    if (p !== null && (percent === null || p > percent)) percent = p;
+  }
+  return { name: feature.name, enabled: feature.enabled, rolloutPercent: percent, constrained };
+}
