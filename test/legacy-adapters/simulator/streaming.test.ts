@@ -17,7 +17,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('streaming', () => {
   it('streams NDJSON events in separate chunks spread over time', async () => {
-    const res = await request(`${sim.url}/api/v2/stream/events?count=5&interval_ms=60`);
+    const res = await request(`${sim.url}/api/v2/stream/events?count=5&interval_ms=100`);
     expect(res.headers['transfer-encoding']).toBe('chunked');
     expect(res.headers['content-type']).toBe('application/x-ndjson');
     expect(res.headers['content-length']).toBeUndefined();
@@ -32,11 +32,11 @@ describe('streaming', () => {
       .map((l) => JSON.parse(l) as unknown);
     expect(lines.map((l) => obj(l).seq)).toEqual([1, 2, 3, 4, 5]);
     expect(obj(lines[0])).toEqual({ seq: 1, type: 'ticket.updated', ticket_id: 1 });
-    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    expect(arrivals.length).toBeGreaterThanOrEqual(3);
     const first = arrivals[0]?.at ?? 0;
     const last = arrivals.at(-1)?.at ?? 0;
-    // Four intervals of 60 ms lie between the first and the last event.
-    expect(last - first).toBeGreaterThanOrEqual(200);
+    // Four intervals of 100 ms lie between the first and the last event (slack for a busy client).
+    expect(last - first).toBeGreaterThanOrEqual(250);
   });
 
   it('sends a deterministic blob with Content-Length', async () => {

@@ -261,6 +261,18 @@ describe('ticket writes', () => {
     expect(sim.writes()).toHaveLength(1);
   });
 
+  it('applies concurrent retries with one Idempotency-Key exactly once', async () => {
+    const req = jsonBody({ ticket: { subject: 'Race', comment: { body: 'same request, five times' } } });
+    const headers = { ...req.headers, 'idempotency-key': 'race-1' };
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => call(base, '/api/v2/tickets.json', { ...req, headers })),
+    );
+    expect(new Set(replies.map((r) => r.text)).size).toBe(1);
+    expect(replies.map((r) => r.headers['x-idempotency-lookup']).sort()).toEqual(['hit', 'hit', 'hit', 'hit', 'miss']);
+    expect(sim.writes()).toHaveLength(1);
+    expect(sim.duplicateWrites()).toBe(0);
+  });
+
   it('never crashes on bad input: invalid JSON, invalid UTF-8, huge bodies', async () => {
     const bad = await call(base, '/api/v2/tickets', { ...jsonBody(null), body: '{"ticket": {' });
     expect(bad.status).toBe(400);
