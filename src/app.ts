@@ -1,8 +1,8 @@
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp } from './admin/app.js';
 import type { Deps } from './deps.js';
-import { type Pipeline, createPipeline } from './pipeline/run.js';
+import { createPipeline, type Pipeline } from './pipeline/run.js';
 
 export interface App {
   /** The public port: a plain node:http server (see docs/decisions.md), every path reaches legacy or a slice. */
@@ -59,8 +59,14 @@ export function buildApp(deps: Deps): App {
     }
     const code = err.code ?? '';
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const title = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
-    const body = JSON.stringify({ type: 'about:blank', title, status, code: status === 408 ? 'GW_REQUEST_TIMEOUT' : 'GW_BAD_REQUEST' });
+    const title =
+      status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      code: status === 408 ? 'GW_REQUEST_TIMEOUT' : 'GW_BAD_REQUEST',
+    });
     socket.end(
       `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
@@ -76,7 +82,10 @@ export function buildApp(deps: Deps): App {
     readiness: () => {
       const flagStatus = deps.flags.provider.status();
       const checks = {
-        flags: { ok: flagStatus.ready, detail: `${flagStatus.source} ${flagStatus.origin}${flagStatus.error ? `: ${flagStatus.error}` : ''}` },
+        flags: {
+          ok: flagStatus.ready,
+          detail: `${flagStatus.source} ${flagStatus.origin}${flagStatus.error ? `: ${flagStatus.error}` : ''}`,
+        },
         legacy: { ok: lifecycle.legacyReached, detail: config.legacy.url },
         shutdown: { ok: !lifecycle.shuttingDown },
       };

@@ -7,7 +7,7 @@ import { ROUTE_TABLE } from '../routes/table.js';
 import type { RouteSpec } from '../routes/types.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
-import { type Logger, createLogger } from './observability/logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createFlagGate } from './pipeline/flags.js';
 import { trustChecker } from './proxy/headers.js';

@@ -109,7 +109,9 @@ export const ConfigSchema = z
     admin: z
       .object({
         /** Tokens with roles. GATEWAY_ADMIN_TOKEN adds an `admin` token. */
-        tokens: z.array(z.object({ token: z.string().min(16), role: RoleSchema, name: z.string().min(1) }).strict()).default([]),
+        tokens: z
+          .array(z.object({ token: z.string().min(16), role: RoleSchema, name: z.string().min(1) }).strict())
+          .default([]),
         auditLogSize: z.number().int().positive().default(10_000),
       })
       .strict()
@@ -225,7 +227,10 @@ export function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigI
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+    throw new ConfigError(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+      problems,
+    );
   }
   return result.data;
 }

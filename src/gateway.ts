@@ -21,7 +21,8 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
   const { logger } = deps;
   await deps.flagProvider.ready(5_000);
   const flagStatus = deps.flagProvider.status();
-  if (!flagStatus.ready) logger.warn({ flags: flagStatus }, 'flags not ready yet: every slice is served by legacy until they are');
+  if (!flagStatus.ready)
+    logger.warn({ flags: flagStatus }, 'flags not ready yet: every slice is served by legacy until they are');
 
   const probe = startLegacyProbe(config.legacy.url, () => {
     app.lifecycle.legacyReached = true;
@@ -36,9 +37,15 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
   const publicUrl = `http://${hostForUrl(config.host)}:${addr.port}`;
   const adminUrl = `http://${hostForUrl(config.adminHost ?? config.host)}:${adminAddr.port}`;
   if (!config.publicUrl) {
-    logger.info({ publicOrigin: publicUrl }, 'publicUrl not set: legacy URLs are rewritten to the listen address or an allowed Host');
+    logger.info(
+      { publicOrigin: publicUrl },
+      'publicUrl not set: legacy URLs are rewritten to the listen address or an allowed Host',
+    );
   }
-  logger.info({ public: publicUrl, admin: adminUrl, legacy: config.legacy.url, flags: flagStatus.source }, 'gateway listening');
+  logger.info(
+    { public: publicUrl, admin: adminUrl, legacy: config.legacy.url, flags: flagStatus.source },
+    'gateway listening',
+  );
 
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {

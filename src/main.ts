@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { startSimulator } from '../legacy-adapters/simulator/server.js';
+import { parseCli, USAGE } from './cli/args.js';
 import { runCheck } from './cli/check.js';
-import { USAGE, parseCli } from './cli/args.js';
 import { runDemo } from './cli/demo.js';
 import { runFlags } from './cli/flags-cmd.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
-import { startSimulator } from '../legacy-adapters/simulator/server.js';
 
 /** Process entry: argument parsing, exit codes and signals. Nothing imports this module. */
 const out = (s: string) => process.stdout.write(`${s}\n`);

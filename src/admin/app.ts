@@ -1,15 +1,15 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Role } from '../config.js';
+import { Errors, type GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { FlagGate } from '../pipeline/flags.js';
 import { FALLBACK_REASONS } from '../pipeline/plan.js';
 import type { RouteRuntime } from '../pipeline/run.js';
 import { fallbackRate } from '../pipeline/stats.js';
-import { Errors, type GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { StateStore } from '../state/types.js';
-import { PERMISSIONS, type Principal, createAuthenticator } from './auth.js';
-import type { Role } from '../config.js';
+import { createAuthenticator, PERMISSIONS, type Principal } from './auth.js';
 
 export interface AdminDeps {
   logger: Logger;
@@ -35,7 +35,10 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   const bySlice = new Map(deps.runtimes.map((r) => [r.spec.slice, r]));
 
   function problem(reply: FastifyReply, err: GatewayError) {
-    return reply.code(err.statusCode).type(PROBLEM_CONTENT_TYPE).send(toProblem(err, String(reply.request.id)));
+    return reply
+      .code(err.statusCode)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(toProblem(err, String(reply.request.id)));
   }
   function guard(action: keyof typeof PERMISSIONS) {
     return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -52,8 +55,16 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) deps.logger.error({ err, url: req.url }, 'admin error');
-    const gw = status === 400 ? Errors.BAD_REQUEST.create({ detail: err.message }) : status === 404 ? Errors.NOT_FOUND.create() : Errors.INTERNAL.create();
-    return problem(reply, status === 400 || status === 404 || status === 500 ? gw : Errors.BAD_REQUEST.create({ detail: err.message }));
+    const gw =
+      status === 400
+        ? Errors.BAD_REQUEST.create({ detail: err.message })
+        : status === 404
+          ? Errors.NOT_FOUND.create()
+          : Errors.INTERNAL.create();
+    return problem(
+      reply,
+      status === 400 || status === 404 || status === 500 ? gw : Errors.BAD_REQUEST.create({ detail: err.message }),
+    );
   });
   app.setNotFoundHandler((_req, reply) => problem(reply, Errors.NOT_FOUND.create()));
 
@@ -73,7 +84,12 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   app.get('/admin/slices', { preHandler: guard('read') }, async () => {
     const killSwitch = deps.flags.usable() && deps.flags.killSwitch();
     return {
-      flags: { ...deps.flags.provider.status(), usable: deps.flags.usable(), stalenessSeconds: deps.flags.stalenessSeconds(), killSwitch },
+      flags: {
+        ...deps.flags.provider.status(),
+        usable: deps.flags.usable(),
+        stalenessSeconds: deps.flags.stalenessSeconds(),
+        killSwitch,
+      },
       slices: deps.runtimes.map((rt) => sliceView(rt, killSwitch)),
     };
   });
@@ -93,12 +109,21 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     return { entries: await deps.state.audit(limit) };
   });
 
-  async function changePin(req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, action: 'pin' | 'unpin') {
+  async function changePin(
+    req: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    action: 'pin' | 'unpin',
+  ) {
     const slice = req.params.id;
     if (!bySlice.has(slice)) return problem(reply, Errors.NOT_FOUND.create({ detail: `no slice ${slice}` }));
     const parsed = PinBody.safeParse(req.body ?? {});
     if (!parsed.success) {
-      return problem(reply, Errors.BAD_REQUEST.create({ detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }));
+      return problem(
+        reply,
+        Errors.BAD_REQUEST.create({
+          detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        }),
+      );
     }
     const who = (req as FastifyRequest & { principal: Principal }).principal;
     const at = new Date().toISOString();
@@ -110,7 +135,15 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       const prev = await deps.state.unpin(slice);
       if (prev) deps.metrics.slicePinned.labels(slice, prev.reason).set(0);
     }
-    await deps.state.appendAudit({ at, actor: who.name, role: who.role, action, slice, reason: action === 'pin' ? 'manual' : 'unpin', note });
+    await deps.state.appendAudit({
+      at,
+      actor: who.name,
+      role: who.role,
+      action,
+      slice,
+      reason: action === 'pin' ? 'manual' : 'unpin',
+      note,
+    });
     deps.logger.warn({ slice, actor: who.name, role: who.role, note }, `slice ${action}ned`);
     const rt = bySlice.get(slice) as RouteRuntime;
     return sliceView(rt, deps.flags.usable() && deps.flags.killSwitch());
@@ -120,7 +153,13 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     const f = deps.flags.slice(rt.spec.slice);
     const pin = deps.state.getPin(rt.spec.slice) ?? null;
     const rate = fallbackRate(rt.stats);
-    const routedTo = killSwitch ? 'legacy (kill switch)' : pin ? 'legacy (pinned)' : !deps.flags.usable() ? 'legacy (flags stale)' : f.stage;
+    const routedTo = killSwitch
+      ? 'legacy (kill switch)'
+      : pin
+        ? 'legacy (pinned)'
+        : !deps.flags.usable()
+          ? 'legacy (flags stale)'
+          : f.stage;
     return {
       id: rt.spec.slice,
       route: rt.spec.id,
@@ -130,15 +169,27 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       mode: routedTo,
       stage: f.stage,
       flags: {
-        serve: { name: f.serveName, ...(f.serve ? { enabled: f.serve.enabled, rolloutPercent: f.serve.rolloutPercent, constrained: f.serve.constrained } : { defined: false }) },
-        shadow: { name: f.shadowName, ...(f.shadow ? { enabled: f.shadow.enabled, rolloutPercent: f.shadow.rolloutPercent, constrained: f.shadow.constrained } : { defined: false }) },
+        serve: {
+          name: f.serveName,
+          ...(f.serve
+            ? { enabled: f.serve.enabled, rolloutPercent: f.serve.rolloutPercent, constrained: f.serve.constrained }
+            : { defined: false }),
+        },
+        shadow: {
+          name: f.shadowName,
+          ...(f.shadow
+            ? { enabled: f.shadow.enabled, rolloutPercent: f.shadow.rolloutPercent, constrained: f.shadow.constrained }
+            : { defined: false }),
+        },
       },
       pin,
       breaker: { state: rt.breaker.state, ...rt.breaker.stats() },
       deadlineMs: rt.deadlineMs,
       requests: { ...rt.stats },
       fallbackRate: rate.total,
-      fallbackRateByReason: Object.fromEntries(FALLBACK_REASONS.filter((r) => rate.byReason[r] !== undefined).map((r) => [r, rate.byReason[r]])),
+      fallbackRateByReason: Object.fromEntries(
+        FALLBACK_REASONS.filter((r) => rate.byReason[r] !== undefined).map((r) => [r, rate.byReason[r]]),
+      ),
     };
   }
 

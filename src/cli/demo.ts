@@ -39,7 +39,11 @@ export async function runDemo(configFile: string | undefined): Promise<{ stop():
   };
   const legacy = new URL(config.legacy.url);
   const simPort = Number(legacy.port || 80);
-  const sim = await startSimulator({ host: legacy.hostname, port: simPort, ...(simPort ? { publicOrigin: legacy.origin } : {}) });
+  const sim = await startSimulator({
+    host: legacy.hostname,
+    port: simPort,
+    ...(simPort ? { publicOrigin: legacy.origin } : {}),
+  });
   // Port 0 (tests): the simulator picked a port; the gateway must point at it.
   if (simPort === 0) config.legacy = { ...config.legacy, url: sim.url };
   let gw: RunningGateway;

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type ClientFeaturesDoc, type FlagChange, applyFlagChange, emptyDoc } from '../../flags/edit.js';
+import { applyFlagChange, type ClientFeaturesDoc, emptyDoc, type FlagChange } from '../../flags/edit.js';
 import { KILL_SWITCH, serveFlag, shadowFlag } from '../../flags/names.js';
 
 function readDoc(file: string): ClientFeaturesDoc {
@@ -26,12 +26,18 @@ function parseValue(v: string | undefined): FlagChange {
   if (v === 'on') return { enabled: true };
   if (v === 'off') return { enabled: false };
   const n = Number(v?.replace(/%$/, ''));
-  if (v === undefined || !Number.isFinite(n) || n < 0 || n > 100) throw new Error(`expected on, off or a percentage 0-100, got ${v ?? 'nothing'}`);
+  if (v === undefined || !Number.isFinite(n) || n < 0 || n > 100)
+    throw new Error(`expected on, off or a percentage 0-100, got ${v ?? 'nothing'}`);
   return { rollout: n };
 }
 
 /** `gateway flags show|set|kill-switch`. Returns the exit code. */
-export function runFlags(positionals: string[], file: string | undefined, out: (s: string) => void, err: (s: string) => void): number {
+export function runFlags(
+  positionals: string[],
+  file: string | undefined,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): number {
   if (!file) {
     err('no flags file: pass --file, or set GATEWAY_FLAGS_FILE / flags.file in the config');
     return 2;

@@ -11,6 +11,30 @@ export class DeadlineError extends Error {
   }
 }
 
+/**
+ * Runs `work` under a deadline: on expiry the controller is aborted (so adapters stop their calls) and the returned
+ * promise rejects with a DeadlineError even if `work` ignores the signal. The timer never outlives the call.
+ */
+export async function withDeadline<T>(
+  ms: number,
+  ac: AbortController,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new DeadlineError(ms);
+      ac.abort(e);
+      reject(e);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(ac.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The new path answered with a 5xx status. */
 export class NewPathStatusError extends Error {
   readonly status: number;

@@ -30,7 +30,10 @@ export interface FlagGate {
 
 const EMPTY_CTX: FlagContext = {};
 
-export function createFlagGate(provider: FlagProvider, opts: { maxStalenessSeconds: number; now?: () => number }): FlagGate {
+export function createFlagGate(
+  provider: FlagProvider,
+  opts: { maxStalenessSeconds: number; now?: () => number },
+): FlagGate {
   const now = opts.now ?? Date.now;
   const maxStaleMs = opts.maxStalenessSeconds * 1000;
   const cache = new Map<string, SliceFlags>();

@@ -4,21 +4,20 @@ import type { FlagContext } from '../../flags/context.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
 import type { Config } from '../config.js';
 import { Errors, GatewayError } from '../errors.js';
-import { type Logger, SECRET_QUERY_PARAMS, redactQuery } from '../observability/logger.js';
+import { type Logger, redactQuery, SECRET_QUERY_PARAMS } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ForwardResult } from '../proxy/passthrough.js';
-import type { createPassthrough } from '../proxy/passthrough.js';
+import type { createPassthrough, ForwardResult } from '../proxy/passthrough.js';
 import { sendProblem } from '../proxy/problem.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
 import type { ShadowRunner } from '../shadow/runner.js';
 import type { StateStore } from '../state/types.js';
 import { readBody } from './body.js';
 import { type Breaker, createBreaker } from './breaker.js';
-import { DeadlineError, NewPathStatusError, classifyFailure } from './fallback.js';
+import { classifyFailure, NewPathStatusError, withDeadline } from './fallback.js';
 import type { FlagGate } from './flags.js';
-import { type FallbackReason, type Plan, type RoutingReason, decide } from './plan.js';
+import { decide, type FallbackReason, type Plan, type RoutingReason } from './plan.js';
 import { createRouter } from './router.js';
-import { type SliceStats, createSliceStats } from './stats.js';
+import { createSliceStats, type SliceStats } from './stats.js';
 
 /** Everything the public request path needs, built once at boot (src/compose.ts). */
 export interface PipelineDeps {
@@ -171,18 +170,24 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     const requestId = requestIdOf(req);
     const match = router.match(req.method ?? 'GET', req.url ?? '/');
     if (!match) {
-      forwardLegacy(req, res, requestId, undefined, exposeHeaders ? ['x-gateway-served-by', 'legacy'] : undefined, (r) =>
-        finish(req, requestId, t0, {
-          route: 'passthrough',
-          slice: 'passthrough',
-          mode: 'passthrough',
-          servedBy: 'legacy',
-          reason: null,
-          fallback: false,
-          status: r.status,
-          ...(r.error ? { error: r.error } : {}),
-          ...(r.aborted ? { aborted: true } : {}),
-        }),
+      forwardLegacy(
+        req,
+        res,
+        requestId,
+        undefined,
+        exposeHeaders ? ['x-gateway-served-by', 'legacy'] : undefined,
+        (r) =>
+          finish(req, requestId, t0, {
+            route: 'passthrough',
+            slice: 'passthrough',
+            mode: 'passthrough',
+            servedBy: 'legacy',
+            reason: null,
+            fallback: false,
+            status: r.status,
+            ...(r.error ? { error: r.error } : {}),
+            ...(r.aborted ? { aborted: true } : {}),
+          }),
       );
       return;
     }
@@ -237,7 +242,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     const open = usable && !killSwitch && !pinned;
     const serve = open && flags.isEnabled(sliceFlags.serveName, fctx);
     const shadowSel = open && !serve && flags.isEnabled(sliceFlags.shadowName, fctx);
-    const plan = decide({ killSwitch, pinned, flagsUsable: usable, serve, shadow: shadowSel, serveIsFull: sliceFlags.serveIsFull });
+    const plan = decide({
+      killSwitch,
+      pinned,
+      flagsUsable: usable,
+      serve,
+      shadow: shadowSel,
+      serveIsFull: sliceFlags.serveIsFull,
+    });
     stats.requests++;
     const base = { route: spec.id, slice: spec.slice, mode: plan.mode } as const;
 
@@ -258,7 +270,13 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       };
     const decisionHeaders = (reason: string | null, by: 'legacy' | 'new'): string[] | undefined =>
       exposeHeaders
-        ? ['x-gateway-served-by', by, 'x-gateway-mode', plan.mode, ...(reason ? ['x-gateway-fallback-reason', reason] : [])]
+        ? [
+            'x-gateway-served-by',
+            by,
+            'x-gateway-mode',
+            plan.mode,
+            ...(reason ? ['x-gateway-fallback-reason', reason] : []),
+          ]
         : undefined;
 
     if (plan.target === 'legacy') {
@@ -268,7 +286,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         runWithShadow(rt, sreq, req, res, requestId, decisionHeaders(null, 'legacy'), legacyDone(plan.reason, false));
         return;
       }
-      forwardLegacy(req, res, requestId, undefined, decisionHeaders(plan.reason, 'legacy'), legacyDone(plan.reason, false));
+      forwardLegacy(
+        req,
+        res,
+        requestId,
+        undefined,
+        decisionHeaders(plan.reason, 'legacy'),
+        legacyDone(plan.reason, false),
+      );
       return;
     }
 
@@ -279,7 +304,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       if (b.kind === 'overflow') {
         count(stats.routing, 'body_too_large');
         metrics.routing.labels(spec.slice, 'legacy', 'body_too_large').inc();
-        forwardLegacy(req, res, requestId, b.stream, decisionHeaders('body_too_large', 'legacy'), legacyDone('body_too_large', false));
+        forwardLegacy(
+          req,
+          res,
+          requestId,
+          b.stream,
+          decisionHeaders('body_too_large', 'legacy'),
+          legacyDone('body_too_large', false),
+        );
         return;
       }
       body = b.body;
@@ -301,7 +333,6 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
 
     const ac = new AbortController();
     let committed = false;
-    let timer: NodeJS.Timeout | undefined;
     const onClose = () => {
       if (!res.writableFinished) ac.abort(Errors.CLIENT_ABORTED.create());
     };
@@ -316,24 +347,23 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       },
       recordGaps: (paths) => metrics.mappingGaps.labels(spec.slice).inc(paths.length),
     };
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const e = new DeadlineError(rt.deadlineMs);
-        ac.abort(e);
-        reject(e);
-      }, rt.deadlineMs);
-    });
     let answer: NewResponse;
     try {
-      answer = await Promise.race([spec.handler(sreq, hctx), deadline]);
+      answer = await withDeadline(rt.deadlineMs, ac, () => spec.handler(sreq, hctx));
       if (answer.status >= 500) throw new NewPathStatusError(answer.status);
     } catch (err) {
-      clearTimeout(timer);
       res.off('close', onClose);
       if (res.destroyed) {
         // The client left: nothing to fall back for, and no verdict on the new path.
         rt.breaker.release();
-        finish(req, requestId, t0, { ...base, servedBy: 'new', reason: null, fallback: false, status: 499, aborted: true });
+        finish(req, requestId, t0, {
+          ...base,
+          servedBy: 'new',
+          reason: null,
+          fallback: false,
+          status: 499,
+          aborted: true,
+        });
         return;
       }
       rt.breaker.failure();
@@ -344,21 +374,38 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         stats.errors++;
         const gw = err instanceof GatewayError ? err : Errors.HANDLER_ERROR.create({ cause: err });
         sendProblem(res, gw, requestId);
-        finish(req, requestId, t0, { ...base, servedBy: 'new', reason, fallback: false, status: gw.statusCode, error: gw });
+        finish(req, requestId, t0, {
+          ...base,
+          servedBy: 'new',
+          reason,
+          fallback: false,
+          status: gw.statusCode,
+          error: gw,
+        });
         return;
       }
       fallBack(reason);
       return;
     }
-    clearTimeout(timer);
     res.off('close', onClose);
     rt.breaker.success();
     stats.servedByNew++;
     respondNew(req, res, answer, decisionHeaders(null, 'new'));
-    finish(req, requestId, t0, { ...base, servedBy: 'new', reason: plan.reason, fallback: false, status: answer.status });
+    finish(req, requestId, t0, {
+      ...base,
+      servedBy: 'new',
+      reason: plan.reason,
+      fallback: false,
+      status: answer.status,
+    });
   }
 
-  function respondNew(req: IncomingMessage, res: ServerResponse, answer: NewResponse, extra: string[] | undefined): void {
+  function respondNew(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: NewResponse,
+    extra: string[] | undefined,
+  ): void {
     if (res.destroyed) return;
     const bodyless = req.method === 'HEAD' || answer.status === 204 || answer.status === 304;
     let body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;

@@ -14,7 +14,16 @@ export interface SliceStats {
 }
 
 export function createSliceStats(): SliceStats {
-  return { requests: 0, servedByNew: 0, servedByLegacy: 0, newAttempts: 0, fallbacks: {}, routing: {}, errors: 0, shadowed: 0 };
+  return {
+    requests: 0,
+    servedByNew: 0,
+    servedByLegacy: 0,
+    newAttempts: 0,
+    fallbacks: {},
+    routing: {},
+    errors: 0,
+    shadowed: 0,
+  };
 }
 
 export function fallbackRate(s: SliceStats): { total: number; byReason: Partial<Record<FallbackReason, number>> } {

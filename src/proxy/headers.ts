@@ -15,7 +15,14 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Client-supplied forwarding headers replaced by the gateway unless the peer is a trusted proxy. */
-const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip']);
+const FORWARDING = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'forwarded',
+  'x-real-ip',
+]);
 
 /** Names listed in a Connection header value (they are hop-by-hop too). */
 export function connectionTokens(value: string | undefined): Set<string> | null {

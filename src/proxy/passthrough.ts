@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, type Readable, Transform, pipeline } from 'node:stream';
+import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Dispatcher } from 'undici';
-import { Errors, type GatewayError, fromUndiciError } from '../errors.js';
+import { Errors, fromUndiciError, type GatewayError } from '../errors.js';
 import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers.js';
 import type { OriginRewriter } from './rewrite.js';
 
@@ -72,7 +72,7 @@ export function createPassthrough(opts: PassthroughOptions) {
   const system = opts.system ?? 'legacy';
 
   function forward(call: ForwardCall, attempt = 0): void {
-    const { req, res } = call;
+    const { req } = call;
     const method = req.method ?? 'GET';
     let body: Buffer | Readable | null;
     if (call.body !== undefined) body = call.body;
@@ -83,7 +83,12 @@ export function createPassthrough(opts: PassthroughOptions) {
     const handler = new ProxyHandler(call, opts, method, system, (err) => {
       // One retry only: idempotent, nothing streamed yet, connection reset before any response byte.
       const code = (err as { code?: string }).code ?? '';
-      if (attempt === 0 && IDEMPOTENT.has(method) && (body === null || Buffer.isBuffer(body)) && RETRYABLE_CODES.has(code)) {
+      if (
+        attempt === 0 &&
+        IDEMPOTENT.has(method) &&
+        (body === null || Buffer.isBuffer(body)) &&
+        RETRYABLE_CODES.has(code)
+      ) {
         forward(call, 1);
         return true;
       }
@@ -175,7 +180,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     const publicOrigin = this.call.publicOrigin;
     let connTokens: Set<string> | null = null;
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      if ((rawHeaders[i] as Buffer).length === 10 && (rawHeaders[i] as Buffer).toString('latin1').toLowerCase() === 'connection') {
+      if (
+        (rawHeaders[i] as Buffer).length === 10 &&
+        (rawHeaders[i] as Buffer).toString('latin1').toLowerCase() === 'connection'
+      ) {
         connTokens = connectionTokens((rawHeaders[i + 1] as Buffer).toString('latin1'));
       }
     }
@@ -198,7 +206,12 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     const bodyless = this.method === 'HEAD' || statusCode === 204 || statusCode === 304;
     if (capture && !bodyless) this.captureChunks = [];
-    if (rewriter && json && !bodyless && (this.encoding === '' || this.encoding === 'identity' || DECODERS[this.encoding])) {
+    if (
+      rewriter &&
+      json &&
+      !bodyless &&
+      (this.encoding === '' || this.encoding === 'identity' || DECODERS[this.encoding])
+    ) {
       if (contentLength >= 0 && contentLength <= maxRewriteBufferBytes) {
         this.mode = 'buffer';
         return true;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { PROBLEM_CONTENT_TYPE, type GatewayError, fromUndiciError, toProblem } from '../errors.js';
+import { fromUndiciError, type GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
 import { upstreamRequestHeaders } from './headers.js';
 
 /**
@@ -25,13 +25,20 @@ export function createTunneler(opts: TunnelOptions) {
   const open = new Set<{ client: Duplex; upstream: net.Socket }>();
 
   function tunnel(req: IncomingMessage, client: Duplex, head: Buffer, requestId: string): void {
-    const headers = upstreamRequestHeaders(req, { upstreamHost: opts.upstreamHost, trusted: opts.trusted, keepUpgrade: true });
+    const headers = upstreamRequestHeaders(req, {
+      upstreamHost: opts.upstreamHost,
+      trusted: opts.trusted,
+      keepUpgrade: true,
+    });
     let head1 = `${req.method} ${opts.basePath}${req.url} HTTP/1.1\r\n`;
     for (let i = 0; i < headers.length; i += 2) head1 += `${headers[i]}: ${headers[i + 1]}\r\n`;
     head1 += '\r\n';
     const upstream = net.connect({ host: opts.host, port: opts.port });
     upstream.setNoDelay(true);
-    const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), opts.connectTimeoutMs);
+    const timer = setTimeout(
+      () => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
+      opts.connectTimeoutMs,
+    );
     const entry = { client, upstream };
     let connected = false;
     upstream.once('connect', () => {
@@ -105,4 +112,3 @@ function writeProblem(client: Duplex, err: GatewayError, requestId: string): voi
       `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
-

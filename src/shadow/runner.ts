@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import zlib from 'node:zlib';
 import type { NewResponse } from '../../routes/types.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { DeadlineError } from '../pipeline/fallback.js';
+import type { Metrics } from '../observability/metrics.js';
+import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
 
 export type ShadowResult = 'match' | 'value_mismatch' | 'candidate_error' | 'candidate_timeout';
 export type SkipReason = 'concurrency' | 'body_too_large' | 'response_too_large' | 'disabled';
@@ -32,7 +32,12 @@ export interface ShadowRunner {
   drain(): Promise<void>;
 }
 
-export function createShadowRunner(opts: { maxConcurrent: number; deadlineMs: number; metrics: Metrics; logger: Logger }): ShadowRunner {
+export function createShadowRunner(opts: {
+  maxConcurrent: number;
+  deadlineMs: number;
+  metrics: Metrics;
+  logger: Logger;
+}): ShadowRunner {
   let inFlight = 0;
   let idle: (() => void) | null = null;
   const done = () => {
@@ -45,24 +50,13 @@ export function createShadowRunner(opts: { maxConcurrent: number; deadlineMs: nu
       opts.metrics.shadowSkipped.labels(slice, 'response_too_large').inc();
       return;
     }
-    const ac = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const e = new DeadlineError(opts.deadlineMs);
-        ac.abort(e);
-        reject(e);
-      }, opts.deadlineMs);
-    });
     let result: ShadowResult;
     try {
-      const cand = await Promise.race([candidate(ac.signal), deadline]);
+      const cand = await withDeadline(opts.deadlineMs, new AbortController(), candidate);
       result = compare(legacy, cand) ? 'match' : 'value_mismatch';
     } catch (err) {
       result = err instanceof DeadlineError ? 'candidate_timeout' : 'candidate_error';
       opts.logger.debug({ slice, err }, 'shadow candidate failed');
-    } finally {
-      clearTimeout(timer);
     }
     opts.metrics.shadowComparisons.labels(slice, result).inc();
   }
@@ -101,7 +95,10 @@ export function createShadowRunner(opts: { maxConcurrent: number; deadlineMs: nu
 function compare(legacy: LegacyCapture, cand: NewResponse): boolean {
   if (legacy.status !== cand.status) return false;
   const a = decodeJson(legacy.body === 'truncated' ? null : legacy.body, legacy.headers['content-encoding']);
-  const b = decodeJson(typeof cand.body === 'string' ? Buffer.from(cand.body) : cand.body, cand.headers['content-encoding']);
+  const b = decodeJson(
+    typeof cand.body === 'string' ? Buffer.from(cand.body) : cand.body,
+    cand.headers['content-encoding'],
+  );
   if (a.ok && b.ok) return isDeepStrictEqual(a.value, b.value);
   return a.raw.equals(b.raw);
 }
