@@ -1,5 +1,5 @@
 import { type Dispatcher, Pool } from 'undici';
-import { Errors, GatewayError, fromUndiciError } from '../src/errors.js';
+import { Errors, fromUndiciError, GatewayError } from '../src/errors.js';
 
 /** Shared plumbing for legacy adapters: one undici Pool per legacy origin, timeouts, error mapping. */
 export interface LegacyHttpOptions {
@@ -73,10 +73,15 @@ export function createLegacyHttp(opts: LegacyHttpOptions): LegacyHttp {
           size += (chunk as Buffer).length;
           if (size > maxBody) {
             res.body.destroy();
-            throw new GatewayError('GW_UPSTREAM_BODY_TOO_LARGE', 502, `${opts.system} answer exceeds ${maxBody} bytes`, {
-              target: 'legacy',
-              system: opts.system,
-            });
+            throw new GatewayError(
+              'GW_UPSTREAM_BODY_TOO_LARGE',
+              502,
+              `${opts.system} answer exceeds ${maxBody} bytes`,
+              {
+                target: 'legacy',
+                system: opts.system,
+              },
+            );
           }
           chunks.push(chunk as Buffer);
         }

@@ -3,7 +3,15 @@ import { renderTicketResponse, ticketFromLegacy } from '../mappers/ticket.js';
 import type { HandlerContext, NewHandler, NewResponse, SliceRequest } from './types.js';
 
 /** Legacy response headers a client of `GET /api/v2/tickets/{id}` may rely on; relayed as they are. */
-const RELAYED = ['content-type', 'etag', 'last-modified', 'cache-control', 'x-rate-limit', 'x-rate-limit-remaining', 'retry-after'];
+const RELAYED = [
+  'content-type',
+  'etag',
+  'last-modified',
+  'cache-control',
+  'x-rate-limit',
+  'x-rate-limit-remaining',
+  'retry-after',
+];
 
 function relayHeaders(src: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -21,7 +29,10 @@ function relayHeaders(src: Record<string, string | string[] | undefined>): Recor
  */
 export const getTicket: NewHandler = async (req: SliceRequest, ctx: HandlerContext): Promise<NewResponse> => {
   const id = req.params.id as string;
-  const { response, json } = await ctx.adapters.ticketing.getTicket(id, { signal: ctx.signal, headers: ctx.forwardHeaders });
+  const { response, json } = await ctx.adapters.ticketing.getTicket(id, {
+    signal: ctx.signal,
+    headers: ctx.forwardHeaders,
+  });
   const headers = relayHeaders(response.headers);
   if (json === undefined) return { status: response.status, headers, body: response.body };
   const root = (json as { ticket?: unknown } | null)?.ticket;

@@ -22,16 +22,26 @@ function freePortHeld(): Promise<net.Server> {
 describe('gateway CLI', () => {
   it('check lists every config problem with its path and exits 2', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'port: 99999\nlegacy:\n  url: not-a-url\n  connectTimeoutMs: -5\nflags:\n  unleashUrl: 12\nbogus: true\n');
+    writeFileSync(
+      file,
+      'port: 99999\nlegacy:\n  url: not-a-url\n  connectTimeoutMs: -5\nflags:\n  unleashUrl: 12\nbogus: true\n',
+    );
     const p = runCli(['check', '--config', file]);
     const { code } = await p.exited;
     expect(code).toBe(2);
-    for (const path of ['port:', 'legacy.url:', 'legacy.connectTimeoutMs:', 'flags.unleashUrl:', 'bogus']) expect(p.stderr()).toContain(path);
+    for (const path of ['port:', 'legacy.url:', 'legacy.connectTimeoutMs:', 'flags.unleashUrl:', 'bogus'])
+      expect(p.stderr()).toContain(path);
   });
 
   it('check accepts a valid config and prints it with secrets redacted', async () => {
     const file = join(dir, 'good.json');
-    writeFileSync(file, JSON.stringify({ port: 9000, admin: { tokens: [{ token: 'super-secret-token-123', role: 'sre', name: 'oncall' }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 9000,
+        admin: { tokens: [{ token: 'super-secret-token-123', role: 'sre', name: 'oncall' }] },
+      }),
+    );
     const p = runCli(['check', '--config', file]);
     expect((await p.exited).code).toBe(0);
     expect(p.stdout()).toContain('configuration ok');
@@ -42,7 +52,9 @@ describe('gateway CLI', () => {
     const held = await freePortHeld();
     const port = (held.address() as net.AddressInfo).port;
     // If the gateway tried to listen first it would fail with EADDRINUSE (exit 1), not with the config problem.
-    const p = runCli(['start'], { env: { GATEWAY_PORT: String(port), GATEWAY_LEGACY_URL: 'ftp:/broken', GATEWAY_ADMIN_PORT: 'abc' } });
+    const p = runCli(['start'], {
+      env: { GATEWAY_PORT: String(port), GATEWAY_LEGACY_URL: 'ftp:/broken', GATEWAY_ADMIN_PORT: 'abc' },
+    });
     const { code } = await p.exited;
     held.close();
     expect(code).toBe(2);
@@ -75,7 +87,10 @@ describe('gateway CLI', () => {
 
   it('demo starts the simulator and the gateway, prints what to try, and the flags command moves the slice', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'gw-demo-'));
-    const p = runCli(['demo'], { cwd, env: { GATEWAY_PORT: '0', GATEWAY_ADMIN_PORT: '0', GATEWAY_LEGACY_URL: 'http://127.0.0.1:0' } });
+    const p = runCli(['demo'], {
+      cwd,
+      env: { GATEWAY_PORT: '0', GATEWAY_ADMIN_PORT: '0', GATEWAY_LEGACY_URL: 'http://127.0.0.1:0' },
+    });
     running.push(p);
     await p.waitForLine((l) => l.includes('Ctrl-C stops both'));
     const guide = p.stderr();
@@ -90,11 +105,14 @@ describe('gateway CLI', () => {
     const set = runCli(['flags', 'set', 'tickets.get', 'serve', '30', '--file', '.gateway-demo/flags.json'], { cwd });
     expect((await set.exited).code).toBe(0);
     const slices = async () =>
-      (await (await request(`${admin}/admin/slices`, { headers: { authorization: `Bearer ${token}` } })).body.json()) as {
+      (await (
+        await request(`${admin}/admin/slices`, { headers: { authorization: `Bearer ${token}` } })
+      ).body.json()) as {
         slices: { id: string; stage: string }[];
       };
     const until = Date.now() + 3_000;
-    while ((await slices()).slices[0]?.stage !== 'canary' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while ((await slices()).slices[0]?.stage !== 'canary' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await slices()).slices[0]?.stage).toBe('canary');
     p.child.kill('SIGTERM');
     expect((await p.exited).code).toBe(0);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_SWITCH, serveFlag } from '../../flags/names.js';
-import { type Stack, get, startStack } from '../helpers/stack.js';
-import { type UnleashAdmin, createUnleashAdmin, requireUnleash } from '../helpers/unleash-admin.js';
+import { get, type Stack, startStack } from '../helpers/stack.js';
+import { createUnleashAdmin, requireUnleash, type UnleashAdmin } from '../helpers/unleash-admin.js';
 
 /**
  * The gateway against a real Unleash server (started by test/setup/unleash.global.ts on the local PostgreSQL):

@@ -59,7 +59,9 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cwd
           } else if (child.exitCode !== null) {
             waiters.delete(check);
             clearTimeout(timer);
-            reject(new Error(`process exited (${child.exitCode}) before the expected line.\nstdout: ${out}\nstderr: ${err}`));
+            reject(
+              new Error(`process exited (${child.exitCode}) before the expected line.\nstdout: ${out}\nstderr: ${err}`),
+            );
           }
         };
         const timer = setTimeout(() => {

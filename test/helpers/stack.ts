@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { type ClientFeaturesDoc, type FlagChange, applyFlagChange, emptyDoc } from '../../flags/edit.js';
+import { applyFlagChange, type ClientFeaturesDoc, emptyDoc, type FlagChange } from '../../flags/edit.js';
 import { KILL_SWITCH, serveFlag, shadowFlag } from '../../flags/names.js';
 import type { FlagProvider } from '../../flags/provider.js';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
@@ -104,7 +104,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 export async function get(url: string, headers: Record<string, string> = {}) {
   const res = await request(url, { headers });
   const body = await res.body.text();
-  return { status: res.statusCode, servedBy: res.headers['x-gateway-served-by'], reason: res.headers['x-gateway-fallback-reason'], headers: res.headers, body };
+  return {
+    status: res.statusCode,
+    servedBy: res.headers['x-gateway-served-by'],
+    reason: res.headers['x-gateway-fallback-reason'],
+    headers: res.headers,
+    body,
+  };
 }
 
 function deepMerge<T>(a: T, b: unknown): T {

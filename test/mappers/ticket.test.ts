@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketV1Schema } from '../../contracts/v1/ticket.js';
+import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { MappingError } from '../../mappers/mapping-error.js';
 import { renderTicketResponse, ticketFromLegacy, ticketToLegacy } from '../../mappers/ticket.js';
-import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 
 let sim: Simulator;
 beforeAll(async () => {

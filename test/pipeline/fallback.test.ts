@@ -3,7 +3,7 @@ import { ticketFromLegacy } from '../../mappers/ticket.js';
 import { ROUTE_TABLE } from '../../routes/table.js';
 import { getTicket } from '../../routes/tickets-get.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
-import { ADMIN_TOKEN, type Stack, get, startStack } from '../helpers/stack.js';
+import { ADMIN_TOKEN, get, type Stack, startStack } from '../helpers/stack.js';
 
 type Fault = 'none' | 'throw' | 'timeout' | 'status_5xx' | 'invalid_contract' | 'commit_then_throw';
 let fault: Fault = 'none';
@@ -38,7 +38,11 @@ let s: Stack;
 beforeAll(async () => {
   s = await startStack({
     routes,
-    overrides: { pipeline: { breaker: { minimumRequests: 8, errorThresholdPercent: 50, openMs: 400, windowMs: 10_000, buckets: 10 } } },
+    overrides: {
+      pipeline: {
+        breaker: { minimumRequests: 8, errorThresholdPercent: 50, openMs: 400, windowMs: 10_000, buckets: 10 },
+      },
+    },
   });
   s.serve('tickets.get', 100);
   await s.waitFor(async () => (await get(`${s.gw.publicUrl}/api/v2/tickets/1.json`)).servedBy === 'new');
@@ -51,7 +55,8 @@ beforeEach(() => {
 });
 
 const url = (id = 5) => `${s.gw.publicUrl}/api/v2/tickets/${id}.json`;
-const legacyBody = async (id = 5) => (await get(`${s.sim.url}/api/v2/tickets/${id}.json`)).body.replaceAll(s.sim.url, s.gw.publicUrl);
+const legacyBody = async (id = 5) =>
+  (await get(`${s.sim.url}/api/v2/tickets/${id}.json`)).body.replaceAll(s.sim.url, s.gw.publicUrl);
 
 describe('fallback to legacy', () => {
   for (const [f, reason] of [
@@ -70,7 +75,9 @@ describe('fallback to legacy', () => {
       expect(r.reason).toBe(reason);
       expect(r.body).toBe(await legacyBody());
       expect(await s.metric('gateway_fallbacks_total', { slice: 'tickets.get', reason })).toBe(before + 1);
-      expect(await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'legacy', outcome: 'fallback' })).toBeGreaterThan(0);
+      expect(
+        await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'legacy', outcome: 'fallback' }),
+      ).toBeGreaterThan(0);
       // Legacy saw the fallback request (and, for handlers that got that far, the adapter's call).
       expect(s.sim.requests().length).toBeGreaterThan(legacyRequestsBefore);
       fault = 'none';
@@ -91,9 +98,9 @@ describe('fallback to legacy', () => {
 
   it('opens the breaker under repeated failures, then recovers through a half-open probe', async () => {
     const view = async () =>
-      (await fetch(`${s.gw.adminUrl}/admin/slices/tickets.get`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) =>
-        r.json(),
-      )) as { breaker: { state: string } };
+      (await fetch(`${s.gw.adminUrl}/admin/slices/tickets.get`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }).then((r) => r.json())) as { breaker: { state: string } };
     expect((await view()).breaker.state).toBe('closed');
     fault = 'throw';
     let opened = false;
@@ -113,6 +120,8 @@ describe('fallback to legacy', () => {
     fault = 'none';
     await s.waitFor(async () => (await get(url())).servedBy === 'new', 3_000);
     expect(await s.metric('gateway_breaker_state', { slice: 'tickets.get' })).toBe(0);
-    expect(await s.metric('gateway_fallbacks_total', { slice: 'tickets.get', reason: 'breaker_open' })).toBeGreaterThan(0);
+    expect(await s.metric('gateway_fallbacks_total', { slice: 'tickets.get', reason: 'breaker_open' })).toBeGreaterThan(
+      0,
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type PlanInput, decide } from '../../src/pipeline/plan.js';
+import { decide, type PlanInput } from '../../src/pipeline/plan.js';
 
-const base: PlanInput = { killSwitch: false, pinned: false, flagsUsable: true, serve: false, shadow: false, serveIsFull: false };
+const base: PlanInput = {
+  killSwitch: false,
+  pinned: false,
+  flagsUsable: true,
+  serve: false,
+  shadow: false,
+  serveIsFull: false,
+};
 
 describe('plan', () => {
   it('serves legacy when the serve flag is off, shadowing when the shadow flag selects the request', () => {
@@ -16,8 +23,20 @@ describe('plan', () => {
 
   it('lets the kill switch, pins and stale flags win over flags, in that order, without shadowing', () => {
     const all = { ...base, serve: true, shadow: true, serveIsFull: true };
-    expect(decide({ ...all, killSwitch: true, pinned: true, flagsUsable: false })).toMatchObject({ target: 'legacy', reason: 'kill_switch', shadow: false });
-    expect(decide({ ...all, pinned: true, flagsUsable: false })).toMatchObject({ target: 'legacy', reason: 'pinned', shadow: false });
-    expect(decide({ ...all, flagsUsable: false })).toMatchObject({ target: 'legacy', reason: 'flags_stale', shadow: false });
+    expect(decide({ ...all, killSwitch: true, pinned: true, flagsUsable: false })).toMatchObject({
+      target: 'legacy',
+      reason: 'kill_switch',
+      shadow: false,
+    });
+    expect(decide({ ...all, pinned: true, flagsUsable: false })).toMatchObject({
+      target: 'legacy',
+      reason: 'pinned',
+      shadow: false,
+    });
+    expect(decide({ ...all, flagsUsable: false })).toMatchObject({
+      target: 'legacy',
+      reason: 'flags_stale',
+      shadow: false,
+    });
   });
 });

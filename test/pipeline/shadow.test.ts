@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE_TABLE } from '../../routes/table.js';
 import { getTicket } from '../../routes/tickets-get.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
-import { type Stack, get, startStack } from '../helpers/stack.js';
+import { get, type Stack, startStack } from '../helpers/stack.js';
 
 type Behaviour = 'same' | 'different' | 'slow' | 'throw' | 'blocked';
 let release: () => void = () => {};
@@ -27,7 +27,10 @@ const spec = ROUTE_TABLE.find((r) => r.id === 'tickets.get') as RouteSpec;
 
 let s: Stack;
 beforeAll(async () => {
-  s = await startStack({ routes: [{ ...spec, handler: candidate }], overrides: { shadow: { deadlineMs: 200, maxConcurrent: 4 } } });
+  s = await startStack({
+    routes: [{ ...spec, handler: candidate }],
+    overrides: { shadow: { deadlineMs: 200, maxConcurrent: 4 } },
+  });
   s.shadow('tickets.get', true);
   await s.waitFor(() => s.gw.deps.flags.slice('tickets.get').stage === 'shadow');
 });
@@ -80,7 +83,9 @@ describe('shadow runs', () => {
     behaviour = 'slow';
     const before = await s.metric('gateway_shadow_skipped_total', { slice: 'tickets.get', reason: 'concurrency' });
     await Promise.all(Array.from({ length: 12 }, () => get(`${s.gw.publicUrl}${url}`)));
-    expect(await s.metric('gateway_shadow_skipped_total', { slice: 'tickets.get', reason: 'concurrency' })).toBeGreaterThan(before);
+    expect(
+      await s.metric('gateway_shadow_skipped_total', { slice: 'tickets.get', reason: 'concurrency' }),
+    ).toBeGreaterThan(before);
     await s.waitFor(() => s.gw.deps.shadow.inFlight() === 0);
   });
 });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { type Stack, get, startStack } from '../helpers/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, type Stack, startStack } from '../helpers/stack.js';
 
 function rawRequest(origin: string, text: string): Promise<string> {
   const u = new URL(origin);
@@ -83,7 +83,12 @@ describe('per-slice flag routing', () => {
   });
 
   it('keeps non-canonical paths (encoded, dot segments) on legacy', async () => {
-    for (const path of ['/api/v2/tickets/%31.json', '/api/v2/tickets/1.json/', '/api/v2//tickets/1.json', '/api/v2/x/../tickets/1.json']) {
+    for (const path of [
+      '/api/v2/tickets/%31.json',
+      '/api/v2/tickets/1.json/',
+      '/api/v2//tickets/1.json',
+      '/api/v2/x/../tickets/1.json',
+    ]) {
       // Raw request line: an HTTP client library would normalise the dot segments away.
       const head = await rawRequest(s.gw.publicUrl, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(head, path).toMatch(/x-gateway-served-by: legacy/i);
@@ -91,7 +96,11 @@ describe('per-slice flag routing', () => {
   });
 
   it('counts requests per slice and who served them', async () => {
-    expect(await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'new', outcome: 'ok' })).toBeGreaterThan(0);
-    expect(await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'legacy', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(
+      await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'new', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await s.metric('gateway_requests_total', { slice: 'tickets.get', served_by: 'legacy', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
   });
 });
