@@ -1,0 +1,163 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { MappingError } from './mapping-error.js';
+
+/**
+ * Shared legacy-quirk converters for mappers. Pure; every failure is a MappingError naming the legacy path.
+ * Legacy dialects handled: `YYYYMMDD HHmmss` / `YYYYMMDD` dates in the legacy platform's zone, numbers as strings,
+ * empty strings meaning "no value", status codes, free-form phone numbers.
+ */
+
+/** Collects what a mapper could not place, with legacy paths; counted as mapping gaps by the caller. */
+export class GapCollector {
+  readonly gaps: string[] = [];
+  add(path: string): void {
+    this.gaps.push(path);
+  }
+  /** Records every key of `src` not in `known`, returning those entries for carry-through. */
+  rest(src: Record<string, unknown>, known: ReadonlySet<string>, path: string): Record<string, unknown> {
+    const extra: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(src)) {
+      if (!known.has(k)) {
+        extra[k] = v;
+        this.add(`${path}.${k}`);
+      }
+    }
+    return extra;
+  }
+}
+
+export function asObject(v: unknown, path: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MappingError(`${path} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+/** Legacy empty string / whitespace / null / undefined → null; anything else must be a string. */
+export function emptyToNull(v: unknown, path: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new MappingError(`${path} is not a string`, [`${path}: got ${typeof v}`]);
+  return v.trim() === '' ? null : v;
+}
+
+export function requiredString(v: unknown, path: string): string {
+  const s = emptyToNull(v, path);
+  if (s === null) throw new MappingError(`${path} is missing`, [`${path}: required`]);
+  return s;
+}
+
+/** Legacy numbers sent as strings (`"1500.00"`, `"12"`); empty → null. */
+export function stringToNumber(v: unknown, path: string, opts: { integer?: boolean } = {}): number | null {
+  if (typeof v === 'number') return checkNumber(v, path, opts);
+  const s = emptyToNull(v, path);
+  if (s === null) return null;
+  const t = s.trim();
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t))
+    throw new MappingError(`${path} is not a number`, [`${path}: ${JSON.stringify(s.slice(0, 40))}`]);
+  return checkNumber(Number(t), path, opts);
+}
+
+function checkNumber(n: number, path: string, opts: { integer?: boolean }): number {
+  if (!Number.isFinite(n) || (opts.integer && !Number.isSafeInteger(n))) {
+    throw new MappingError(`${path} is not a valid ${opts.integer ? 'integer' : 'number'}`, [`${path}: ${n}`]);
+  }
+  return n;
+}
+
+/** Decimal money amount as a canonical string (`"1500.00"` stays `"1500.00"`, `"49.9"` → `"49.90"`). */
+export function decimalString(v: unknown, path: string, scale = 2): string | null {
+  const n = stringToNumber(v, path);
+  if (n === null) return null;
+  const raw = typeof v === 'string' ? v.trim() : String(v);
+  const [int = '0', frac = ''] = raw.replace(/^\+/, '').split('.');
+  if (frac.length > scale) return n.toFixed(scale);
+  return `${int}.${frac.padEnd(scale, '0')}`;
+}
+
+const LEGACY_TS = /^(\d{4})(\d{2})(\d{2})(?: (\d{2})(\d{2})(\d{2}))?$/;
+
+/**
+ * `YYYYMMDD HHmmss` or `YYYYMMDD` in `timeZone` (an IANA zone, default UTC) → ISO 8601 UTC (`…Z`); empty → null.
+ * Invalid calendar dates (20240230) are MappingErrors, not silently rolled over.
+ */
+export function legacyTimestampToIso(v: unknown, path: string, timeZone = 'UTC'): string | null {
+  const s = emptyToNull(v, path);
+  if (s === null) return null;
+  const m = LEGACY_TS.exec(s.trim());
+  if (!m) throw new MappingError(`${path} is not a legacy timestamp`, [`${path}: ${JSON.stringify(s.slice(0, 40))}`]);
+  const [y, mo, d, h = '00', mi = '00', se = '00'] = m.slice(1) as string[];
+  const parts = [y, mo, d, h, mi, se].map(Number) as [number, number, number, number, number, number];
+  const utcGuess = Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5]);
+  const check = new Date(utcGuess);
+  if (
+    check.getUTCFullYear() !== parts[0] ||
+    check.getUTCMonth() !== parts[1] - 1 ||
+    check.getUTCDate() !== parts[2] ||
+    parts[3] > 23 ||
+    parts[4] > 59 ||
+    parts[5] > 59
+  ) {
+    throw new MappingError(`${path} is not a valid date`, [`${path}: ${s}`]);
+  }
+  const ms = timeZone === 'UTC' ? utcGuess : utcGuess - zoneOffsetMs(utcGuess, timeZone);
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** ISO 8601 UTC → legacy `YYYYMMDD HHmmss` (or `YYYYMMDD` with dateOnly) in `timeZone`. */
+export function isoToLegacyTimestamp(iso: string | null, opts: { timeZone?: string; dateOnly?: boolean } = {}): string {
+  if (iso === null) return '';
+  const ms = Date.parse(iso);
+  const tz = opts.timeZone ?? 'UTC';
+  const local = new Date(tz === 'UTC' ? ms : ms + zoneOffsetMs(ms, tz));
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${local.getUTCFullYear()}${p(local.getUTCMonth() + 1)}${p(local.getUTCDate())}`;
+  return opts.dateOnly
+    ? date
+    : `${date} ${p(local.getUTCHours())}${p(local.getUTCMinutes())}${p(local.getUTCSeconds())}`;
+}
+
+/** Offset of `timeZone` from UTC at the instant `ms`, in ms (positive east of Greenwich). */
+function zoneOffsetMs(ms: number, timeZone: string): number {
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const get = (t: string) => Number(f.formatToParts(new Date(ms)).find((x) => x.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * Free-form legacy phone numbers (`0171 2345678`, `+49 171 2345678`, `(555) 010-1234`) → E.164 (`+491712345678`),
+ * using the customer's country as the default region. Empty → null. An unparsable number is a MappingError.
+ */
+export function phoneToE164(v: unknown, path: string, defaultCountry: string | null): string | null {
+  const s = emptyToNull(v, path);
+  if (s === null) return null;
+  const parsed = parsePhoneNumberFromString(s, (defaultCountry ?? undefined) as CountryCode | undefined);
+  if (!parsed?.isPossible())
+    throw new MappingError(`${path} is not a phone number`, [`${path}: ${JSON.stringify(s.slice(0, 40))}`]);
+  return parsed.number;
+}
+
+/** Legacy status code → enum value via a table; unknown codes are MappingErrors listing the known ones. */
+export function codeToEnum<T extends string>(v: unknown, table: Readonly<Record<string, T>>, path: string): T {
+  const s = typeof v === 'string' ? v.trim().toUpperCase() : v;
+  const hit = typeof s === 'string' ? table[s] : undefined;
+  if (hit === undefined) {
+    throw new MappingError(`${path} has an unknown code`, [
+      `${path}: ${JSON.stringify(v)} (known: ${Object.keys(table).join(', ')})`,
+    ]);
+  }
+  return hit;
+}
+
+/** Reverse of codeToEnum for rendering back. */
+export function enumToCode<T extends string>(value: T, table: Readonly<Record<string, T>>): string {
+  for (const [code, v] of Object.entries(table)) if (v === value) return code;
+  throw new Error(`no legacy code for ${value}`);
+}
