@@ -39,7 +39,14 @@ async function download(url: string, headers: string[] = []) {
       bytes += buf.length;
       if (bytes <= 64 * 1024) parts.push(buf);
     }
-    return { status: res.statusCode, headers: res.headers, sha256: hash.digest('hex'), bytes, chunks, head: Buffer.concat(parts) };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      sha256: hash.digest('hex'),
+      bytes,
+      chunks,
+      head: Buffer.concat(parts),
+    };
   } finally {
     await agent.close();
   }
@@ -69,7 +76,11 @@ describe('large bodies', () => {
   it('a 10 MB upload reaches legacy intact (Content-Length and chunked), same answer as direct', async () => {
     const headers = ['content-type', 'application/octet-stream'];
     await expectTransparent(p, { method: 'POST', path: '/api/v2/uploads', headers, body: data });
-    const sized = await upload(p.gw.publicUrl, Readable.from(blocks(data)), [...headers, 'content-length', String(MB10)]);
+    const sized = await upload(p.gw.publicUrl, Readable.from(blocks(data)), [
+      ...headers,
+      'content-length',
+      String(MB10),
+    ]);
     expect(sized).toEqual({ status: 201, json: { upload: { size: MB10, sha256: digest } } });
     const chunked = await upload(p.gw.publicUrl, Readable.from(blocks(data)), headers);
     expect(chunked).toEqual({ status: 201, json: { upload: { size: MB10, sha256: digest } } });
@@ -160,7 +171,9 @@ describe('websockets', () => {
   const wsUrl = () => `${p.gw.publicUrl.replace(/^http/, 'ws')}/api/v2/presence`;
 
   /** Opens a client and resolves with it and its first message (legacy's snapshot). */
-  async function connect(headers: Record<string, string> = { Authorization: 'Bearer x' }) {
+  async function connect(
+    headers: Record<string, string> = { Authorization: 'Bearer x', Origin: 'https://agent.example', Cookie: 'sid=42' },
+  ) {
     const ws = new WebSocket(wsUrl(), { headers });
     const messages: Record<string, unknown>[] = [];
     const waiters: (() => void)[] = [];
@@ -187,7 +200,9 @@ describe('websockets', () => {
       const snap = await a.next('snapshot');
       expect(Array.isArray(snap.agents)).toBe(true);
       await b.next('snapshot');
-      a.ws.send(JSON.stringify({ type: 'set_status', agent_id: (snap.agents as { id: number }[])[0]?.id, status: 'offline' }));
+      a.ws.send(
+        JSON.stringify({ type: 'set_status', agent_id: (snap.agents as { id: number }[])[0]?.id, status: 'offline' }),
+      );
       const seen = await b.next('presence');
       expect(seen).toMatchObject({ type: 'presence', status: 'offline' });
       b.ws.send(JSON.stringify({ type: 'ping' }));
@@ -199,7 +214,13 @@ describe('websockets', () => {
       const handshake = p.sim.requests().filter((r) => r.url === '/api/v2/presence');
       expect(handshake).toHaveLength(2);
       expect(handshake[0]?.headers.authorization).toBe('Bearer x');
-      expect(handshake[0]?.headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(handshake[0]?.headers).toMatchObject({
+        origin: 'https://agent.example',
+        cookie: 'sid=42',
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-host': new URL(p.gw.publicUrl).host,
+        host: new URL(p.sim.url).host,
+      });
     } finally {
       a.ws.close();
       b.ws.close();

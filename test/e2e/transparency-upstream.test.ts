@@ -30,19 +30,22 @@ interface Echo {
 function rawRequest(origin: string, method: string, path: string, headers: string[], body?: Buffer): Promise<Reply> {
   const u = new URL(origin);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path, headers, agent: false, setHost: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        const map = new Map<string, string[]>();
-        for (let i = 0; i < res.rawHeaders.length; i += 2) {
-          const name = (res.rawHeaders[i] as string).toLowerCase();
-          map.set(name, [...(map.get(name) ?? []), res.rawHeaders[i + 1] as string]);
-        }
-        resolve({ status: res.statusCode ?? 0, headers: map, body: Buffer.concat(parts) });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, method, path, headers, agent: false, setHost: false },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const map = new Map<string, string[]>();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const name = (res.rawHeaders[i] as string).toLowerCase();
+            map.set(name, [...(map.get(name) ?? []), res.rawHeaders[i + 1] as string]);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: map, body: Buffer.concat(parts) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -61,15 +64,24 @@ describe('what legacy receives', () => {
       'PATCH',
       path,
       [
-        'Host', gwHost(),
-        'Content-Type', 'application/octet-stream',
-        'Content-Length', String(body.length),
-        'Authorization', 'Bearer secret-token',
-        'Cookie', 'sid=abc; theme=dark',
-        'X-Custom', 'Value With  Spaces',
-        'X-Multi', 'one',
-        'X-Multi', 'two',
-        'Accept-Language', 'de-CH',
+        'Host',
+        gwHost(),
+        'Content-Type',
+        'application/octet-stream',
+        'Content-Length',
+        String(body.length),
+        'Authorization',
+        'Bearer secret-token',
+        'Cookie',
+        'sid=abc; theme=dark',
+        'X-Custom',
+        'Value With  Spaces',
+        'X-Multi',
+        'one',
+        'X-Multi',
+        'two',
+        'Accept-Language',
+        'de-CH',
       ],
       body,
     );
@@ -93,15 +105,24 @@ describe('what legacy receives', () => {
 
   it('hop-by-hop headers (and those named in Connection) are removed', async () => {
     const r = await rawRequest(p.gw.publicUrl, 'GET', '/api/v2/echo/hop', [
-      'Host', gwHost(),
-      'Connection', 'keep-alive, X-Foo',
-      'X-Foo', '1',
-      'Keep-Alive', 'timeout=5',
-      'TE', 'trailers',
-      'Upgrade', 'h2c',
-      'Proxy-Connection', 'keep-alive',
-      'Proxy-Authorization', 'Basic Zm9vOmJhcg==',
-      'X-Kept', 'yes',
+      'Host',
+      gwHost(),
+      'Connection',
+      'keep-alive, X-Foo',
+      'X-Foo',
+      '1',
+      'Keep-Alive',
+      'timeout=5',
+      'TE',
+      'trailers',
+      'Upgrade',
+      'h2c',
+      'Proxy-Connection',
+      'keep-alive',
+      'Proxy-Authorization',
+      'Basic Zm9vOmJhcg==',
+      'X-Kept',
+      'yes',
     ]);
     expect(r.status).toBe(200);
     const { headers } = JSON.parse(r.body.toString('utf8')) as Echo;
@@ -115,11 +136,16 @@ describe('what legacy receives', () => {
 
   it('X-Forwarded-* are set by the gateway: client values replaced, Host the client used, legacy authority as Host', async () => {
     const r = await rawRequest(p.gw.publicUrl, 'GET', '/api/v2/echo/fwd', [
-      'Host', 'shop.example:8443',
-      'X-Forwarded-For', '6.6.6.6',
-      'X-Forwarded-Proto', 'https',
-      'X-Forwarded-Host', 'evil.example',
-      'Forwarded', 'for=6.6.6.6',
+      'Host',
+      'shop.example:8443',
+      'X-Forwarded-For',
+      '6.6.6.6',
+      'X-Forwarded-Proto',
+      'https',
+      'X-Forwarded-Host',
+      'evil.example',
+      'Forwarded',
+      'for=6.6.6.6',
     ]);
     expect(r.status).toBe(200);
     const { headers } = JSON.parse(r.body.toString('utf8')) as Echo;
@@ -128,6 +154,39 @@ describe('what legacy receives', () => {
     expect(headers['x-forwarded-host']).toBe('shop.example:8443');
     expect(headers.host).toBe(new URL(p.sim.url).host);
     expect(JSON.stringify(headers)).not.toContain('6.6.6.6');
+  });
+
+  it('odd request-targets and latin1 header bytes arrive exactly as they would directly', async () => {
+    const proxyOwned = new Set(['host', 'connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+    const received = async (origin: string, path: string): Promise<Echo> => {
+      const r = await rawRequest(origin, 'GET', path, [
+        'Host',
+        new URL(origin).host,
+        'X-Latin',
+        'caf\xe9',
+        'Accept',
+        '*/*',
+      ]);
+      expect(r.status).toBe(200);
+      const echo = JSON.parse(r.body.toString('utf8')) as Echo;
+      echo.headers = Object.fromEntries(Object.entries(echo.headers).filter(([k]) => !proxyOwned.has(k)));
+      return echo;
+    };
+    for (const path of [
+      '/api/v2/echo/{x}|^`',
+      '/api/v2/echo/a?b=c#frag',
+      '/api/v2/echo/x?',
+      '/api/v2/echo/%ZZ/%2e%2e/y',
+    ]) {
+      expect(await received(p.gw.publicUrl, path), path).toEqual(await received(p.sim.url, path));
+    }
+  });
+
+  it('a spoofed Host never steers rewritten links: they point at the gateway listen origin', async () => {
+    const r = await rawRequest(p.gw.publicUrl, 'GET', '/api/v2/tickets/8.json', ['Host', 'evil.example']);
+    expect(r.status).toBe(200);
+    const { ticket } = JSON.parse(r.body.toString('utf8')) as { ticket: { url: string } };
+    expect(ticket.url).toBe(`${p.gw.publicUrl}/api/v2/tickets/8.json`);
   });
 
   it('hop-by-hop response headers from legacy do not reach the client; the rest does', async () => {
@@ -152,8 +211,19 @@ describe('legacy failures', () => {
     await expectRecovered(p); // leaves a kept-alive connection in the gateway's pool
     p.sim.setFaults({ mode: 'down' });
     try {
-      for (const method of ['GET', 'POST']) {
-        const r = await send(p.gw.publicUrl, { method, path: '/api/v2/tickets.json', headers: ['content-type', 'application/json'], body: '{}' });
+      // A passthrough read, a passthrough write, and the migrated route (its flag off: served by legacy).
+      for (const [method, path] of [
+        ['GET', '/api/v2/tickets.json'],
+        ['POST', '/api/v2/tickets.json'],
+        ['GET', '/api/v2/tickets/2.json'],
+      ] as const) {
+        const body = method === 'POST' ? '{}' : undefined;
+        const r = await send(p.gw.publicUrl, {
+          method,
+          path,
+          headers: ['content-type', 'application/json'],
+          ...(body ? { body } : {}),
+        });
         expect(r.status).toBe(502);
         expect(r.headers.get('content-type')).toEqual(['application/problem+json']);
         expect(problem(r)).toMatchObject({ status: 502, code: 'GW_UPSTREAM_UNAVAILABLE' });
@@ -217,7 +287,9 @@ describe('legacy failures', () => {
     try {
       const ws = new WebSocket(url, { headers: { Authorization: 'Bearer x' } });
       ws.on('error', () => {});
-      const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+      const status = await new Promise<number>((resolve) =>
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+      );
       expect(status).toBe(502);
       ws.terminate();
     } finally {

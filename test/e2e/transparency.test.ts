@@ -3,6 +3,7 @@
  * the gateway exactly as legacy answers directly — status, headers and bytes — for every method, error bodies,
  * conditional requests, gzip and pagination followed to the end.
  */
+import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectTransparent, header, type Pair, type Reply, send, startPair } from '../helpers/transparency.js';
@@ -104,7 +105,12 @@ describe('writes (legacy reset before each side, so both start from the same sta
     expect((json(put.viaGateway).ticket as Record<string, unknown>).status).toBe('pending');
     const patch = await expectTransparent(
       p,
-      { method: 'PATCH', path: '/api/v2/tickets/1', headers: JSON_HEADERS, body: JSON.stringify({ ticket: { tags: ['A b'] } }) },
+      {
+        method: 'PATCH',
+        path: '/api/v2/tickets/1',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ ticket: { tags: ['A b'] } }),
+      },
       { before },
     );
     expect(patch.viaGateway.status).toBe(200);
@@ -179,7 +185,10 @@ describe('gzip and conditional requests', () => {
     expect(header(direct, 'content-encoding')).toBe('gzip');
     expect(header(viaGateway, 'content-encoding')).toBe('gzip');
     expect(Number(header(viaGateway, 'content-length'))).toBe(viaGateway.body.length);
-    const page = JSON.parse(gunzipSync(viaGateway.body).toString('utf8')) as { tickets: { url: string }[]; next_page: string };
+    const page = JSON.parse(gunzipSync(viaGateway.body).toString('utf8')) as {
+      tickets: { url: string }[];
+      next_page: string;
+    };
     expect(page.tickets).toHaveLength(30);
     expect(page.next_page.startsWith(`${p.gw.publicUrl}/`)).toBe(true);
     expect(gunzipSync(viaGateway.body).includes(p.sim.url)).toBe(false);
@@ -236,7 +245,11 @@ describe('pagination followed to the end through the gateway', () => {
       const u: URL = new URL(next);
       const r = await send(u.origin, { path: u.pathname + u.search });
       expect(r.status).toBe(200);
-      const page = json(r) as { tickets: { id: number }[]; links: { next: string | null }; meta: { has_more: boolean } };
+      const page = json(r) as {
+        tickets: { id: number }[];
+        links: { next: string | null };
+        meta: { has_more: boolean };
+      };
       for (const t of page.tickets) seen.push(t.id);
       const link = header(r, 'link') ?? '';
       const linkNext = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] ?? null;
@@ -252,7 +265,67 @@ describe('pagination followed to the end through the gateway', () => {
   });
 
   it('a cursor page compares equal to legacy, Link header included', async () => {
-    const { viaGateway } = await expectTransparent(p, { path: '/api/v2/tickets.json?page[size]=10&page[after]=dDoyMA' });
+    const { viaGateway } = await expectTransparent(p, {
+      path: '/api/v2/tickets.json?page[size]=10&page[after]=dDoyMA',
+    });
     expect(header(viaGateway, 'link')).toContain(`<${p.gw.publicUrl}/api/v2/tickets.json?`);
+  });
+});
+
+describe('one client connection, many answers', () => {
+  it('keep-alive framing survives HEAD, 304, 204, 201, 404, gzip and a chunked stream in a row', async () => {
+    p.sim.reset();
+    // node:http, not undici: undici itself closes the connection after every HEAD.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const { hostname, port } = new URL(p.gw.publicUrl);
+    const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = http.request({ host: hostname, port, method, path, headers, agent }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+          );
+        });
+        req.on('socket', (s) => sockets.add(s));
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const first = await call('GET', '/api/v2/tickets/4.json');
+      expect(first.status).toBe(200);
+      const head = await call('HEAD', '/api/v2/tickets/4.json');
+      expect(head.body.length).toBe(0);
+      expect(head.headers['content-length']).toBe(first.headers['content-length']);
+      expect(
+        (await call('GET', '/api/v2/tickets/4.json', { 'if-none-match': String(first.headers.etag) })).status,
+      ).toBe(304);
+      expect((await call('DELETE', '/api/v2/tickets/6.json')).status).toBe(204);
+      const body = '{"ticket":{"subject":"s","comment":{"body":"b"}}}';
+      expect((await call('POST', '/api/v2/tickets', { 'content-type': 'application/json' }, body)).status).toBe(201);
+      expect((await call('GET', '/api/v2/tickets/6.json')).status).toBe(404);
+      const gz = await call('GET', '/api/v2/tickets.json?per_page=20', { 'accept-encoding': 'gzip' });
+      expect(JSON.parse(gunzipSync(gz.body).toString('utf8')).tickets).toHaveLength(20);
+      const events = await call('GET', '/api/v2/stream/events?count=3&interval_ms=10');
+      expect(events.headers['transfer-encoding']).toBe('chunked');
+      expect(events.body.toString('utf8').trim().split('\n')).toHaveLength(3);
+      const last = await call('GET', '/api/v2/tickets/4.json');
+      expect(last.body.equals(first.body)).toBe(true);
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('concurrent mixed requests each get their own answer', async () => {
+    const paths = Array.from({ length: 24 }, (_, i) =>
+      i % 3 === 0
+        ? `/api/v2/tickets/${i + 1}.json`
+        : i % 3 === 1
+          ? `/api/v2/tickets.json?page=${(i % 5) + 1}&per_page=7`
+          : `/api/v2/users/${(i % 4) + 1}`,
+    );
+    await Promise.all(paths.map((path) => expectTransparent(p, { path })));
   });
 });

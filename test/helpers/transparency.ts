@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { expect } from 'vitest';
-import { startSimulator, type Simulator } from '../../legacy-adapters/simulator/server.js';
+import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { type ConfigInput, loadConfig } from '../../src/config.js';
 import { type RunningGateway, startGateway } from '../../src/gateway.js';
 
@@ -41,7 +41,7 @@ export async function startPair(overrides: ConfigInput = {}, sim?: Simulator): P
       ...overrides,
       port: 0,
       adminPort: 0,
-      legacy: { url: legacy.url, ...overrides.legacy },
+      legacy: { ...overrides.legacy, url: legacy.url },
       log: { level: 'silent', access: false },
       flags: { file: flagsFile },
     },
@@ -125,7 +125,11 @@ export interface Normalised {
  * value and, for JSON, in the body; Content-Length is then the length the gateway should send. A gzip body is
  * compared decoded; its Content-Length must match the bytes actually received, on either side.
  */
-export function normalise(reply: Reply, origins?: { from: string; to: string }, ignore: readonly string[] = []): Normalised {
+export function normalise(
+  reply: Reply,
+  origins?: { from: string; to: string },
+  ignore: readonly string[] = [],
+): Normalised {
   const headers: Record<string, string> = {};
   const encoding = header(reply, 'content-encoding');
   let body = reply.body;
