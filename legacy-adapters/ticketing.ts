@@ -8,15 +8,27 @@ export interface TicketingAdapter {
    * rejects with a GatewayError on transport failure, timeout or a 2xx body that is not JSON.
    */
   getTicket(id: string, opts?: CallOptions): Promise<{ response: LegacyResponse; json: unknown | undefined }>;
+  /** Cursor page: `GET /api/v2/tickets.json?page[size]=…&page[after]=…` (same answer contract as getTicket). */
+  listTickets(
+    page: { size: number; after?: string | undefined; before?: string | undefined },
+    opts?: CallOptions,
+  ): Promise<{ response: LegacyResponse; json: unknown | undefined }>;
 }
 
 export function createTicketingAdapter(http: LegacyHttp): TicketingAdapter {
+  async function get(path: string, opts: CallOptions | undefined) {
+    const response = await http.call('GET', path, opts);
+    const json = response.status >= 200 && response.status < 300 ? parseJsonBody(response, http.system) : undefined;
+    return { response, json };
+  }
   return {
     origin: http.origin,
-    async getTicket(id, opts) {
-      const response = await http.call('GET', `/api/v2/tickets/${encodeURIComponent(id)}.json`, opts);
-      const json = response.status >= 200 && response.status < 300 ? parseJsonBody(response, http.system) : undefined;
-      return { response, json };
+    getTicket: (id, opts) => get(`/api/v2/tickets/${encodeURIComponent(id)}.json`, opts),
+    listTickets(page, opts) {
+      const q = new URLSearchParams({ 'page[size]': String(page.size) });
+      if (page.after !== undefined) q.set('page[after]', page.after);
+      if (page.before !== undefined) q.set('page[before]', page.before);
+      return get(`/api/v2/tickets.json?${q.toString()}`, opts);
     },
   };
 }

@@ -55,6 +55,7 @@ export const Errors = {
   UPSTREAM_BAD_RESPONSE: define('GW_UPSTREAM_BAD_RESPONSE', 502, 'Upstream sent an invalid response'),
   UPSTREAM_TIMEOUT: define('GW_UPSTREAM_TIMEOUT', 504, 'Upstream timed out', true),
   UPSTREAM_STATUS: define('GW_UPSTREAM_STATUS', 502, 'Upstream answered with an error status'),
+  UPSTREAM_ERROR: define('GW_UPSTREAM_ERROR', 502, 'Upstream call failed'),
   DEADLINE_EXCEEDED: define('GW_DEADLINE_EXCEEDED', 504, 'Deadline exceeded', true),
   CONTRACT_INVALID: define('GW_CONTRACT_INVALID', 502, 'Response does not match its contract'),
   MAPPING_ERROR: define('GW_MAPPING_ERROR', 502, 'Legacy payload could not be mapped'),
@@ -96,6 +97,11 @@ export function fromUndiciError(err: unknown, target: Target, system: string): G
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_INFO':
       return Errors.UPSTREAM_BAD_RESPONSE.create({ ...opts, detail: `${system} sent an invalid response (${code})` });
+    case 'UND_ERR_INVALID_ARG':
+    case 'ERR_INVALID_ARG_TYPE':
+    case 'ERR_INVALID_ARG_VALUE':
+      // Our request could not be formed: a gateway bug or an input we should have rejected, not legacy's fault.
+      return Errors.INTERNAL.create({ ...opts, detail: `request to ${system} could not be built (${code})` });
     case 'UND_ERR_ABORTED':
     case 'ABORT_ERR':
       return Errors.DEADLINE_EXCEEDED.create({ ...opts, detail: `call to ${system} was aborted` });
@@ -103,10 +109,7 @@ export function fromUndiciError(err: unknown, target: Target, system: string): G
       if (code.startsWith('HPE_')) {
         return Errors.UPSTREAM_BAD_RESPONSE.create({ ...opts, detail: `${system} sent an invalid response (${code})` });
       }
-      return new GatewayError('GW_UPSTREAM_ERROR', 502, `${system} call failed${code ? ` (${code})` : ''}`, {
-        ...opts,
-        expose: true,
-      });
+      return Errors.UPSTREAM_ERROR.create({ ...opts, detail: `${system} call failed${code ? ` (${code})` : ''}` });
   }
 }
 

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { contractJsonSchema, listContracts } from '../../contracts/registry.js';
 import type { Role } from '../config.js';
-import { Errors, type GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
+import { Errors, GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { FlagGate } from '../pipeline/flags.js';
@@ -53,18 +54,13 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   }
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status >= 500) deps.logger.error({ err, url: req.url }, 'admin error');
-    const gw =
-      status === 400
-        ? Errors.BAD_REQUEST.create({ detail: err.message })
-        : status === 404
-          ? Errors.NOT_FOUND.create()
-          : Errors.INTERNAL.create();
-    return problem(
-      reply,
-      status === 400 || status === 404 || status === 500 ? gw : Errors.BAD_REQUEST.create({ detail: err.message }),
-    );
+    // Fastify's own 4xx (bad JSON, too large, wrong content type) are the client's; anything else is ours.
+    const status = err.statusCode ?? 500;
+    if (status >= 500 || status < 400) {
+      deps.logger.error({ err, url: req.url }, 'admin error');
+      return problem(reply, Errors.INTERNAL.create());
+    }
+    return problem(reply, new GatewayError('GW_BAD_REQUEST', status, err.message, { expose: true }));
   });
   app.setNotFoundHandler((_req, reply) => problem(reply, Errors.NOT_FOUND.create()));
 
@@ -104,6 +100,23 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   app.post<{ Params: { id: string } }>('/admin/slices/:id/unpin', { preHandler: guard('pin') }, async (req, reply) => {
     return changePin(req, reply, 'unpin');
   });
+  app.get('/admin/contracts', { preHandler: guard('read') }, async () => ({
+    contracts: listContracts().map((c) => ({ ...c, href: `/admin/contracts/${c.version}/${c.name}` })),
+  }));
+  app.get<{ Params: { version: string; name: string } }>(
+    '/admin/contracts/:version/:name',
+    { preHandler: guard('read') },
+    async (req, reply) => {
+      const schema = contractJsonSchema(req.params.version, req.params.name);
+      if (schema === undefined) {
+        return problem(
+          reply,
+          Errors.NOT_FOUND.create({ detail: `no contract ${req.params.version}/${req.params.name}` }),
+        );
+      }
+      return reply.type('application/schema+json').send(schema);
+    },
+  );
   app.get<{ Querystring: { limit?: string } }>('/admin/audit', { preHandler: guard('read') }, async (req) => {
     const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
     return { entries: await deps.state.audit(limit) };

@@ -139,6 +139,20 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     );
   }
 
+  function finishPassthrough(req: IncomingMessage, requestId: string, t0: number, r: ForwardResult): void {
+    finish(req, requestId, t0, {
+      route: 'passthrough',
+      slice: 'passthrough',
+      mode: 'passthrough',
+      servedBy: 'legacy',
+      reason: null,
+      fallback: false,
+      status: r.status,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.aborted ? { aborted: true } : {}),
+    });
+  }
+
   function forwardLegacy(
     req: IncomingMessage,
     res: ServerResponse,
@@ -168,26 +182,25 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
     const requestId = requestIdOf(req);
+    const url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */ && !normaliseTarget(req)) {
+      if (url === '*') {
+        // `OPTIONS *` asks about the server itself: legacy answers it, as it would directly.
+        passthrough.forwardAsterisk(req, res, requestId, (r) => finishPassthrough(req, requestId, t0, r));
+        return;
+      }
+      sendProblem(
+        res,
+        Errors.BAD_REQUEST.create({ detail: 'request target must be origin-form (/path) or absolute-form' }),
+        requestId,
+      );
+      finishPassthrough(req, requestId, t0, { status: 400 });
+      return;
+    }
     const match = router.match(req.method ?? 'GET', req.url ?? '/');
     if (!match) {
-      forwardLegacy(
-        req,
-        res,
-        requestId,
-        undefined,
-        exposeHeaders ? ['x-gateway-served-by', 'legacy'] : undefined,
-        (r) =>
-          finish(req, requestId, t0, {
-            route: 'passthrough',
-            slice: 'passthrough',
-            mode: 'passthrough',
-            servedBy: 'legacy',
-            reason: null,
-            fallback: false,
-            status: r.status,
-            ...(r.error ? { error: r.error } : {}),
-            ...(r.aborted ? { aborted: true } : {}),
-          }),
+      forwardLegacy(req, res, requestId, undefined, exposeHeaders ? PASSTHROUGH_DECISION : undefined, (r) =>
+        finishPassthrough(req, requestId, t0, r),
       );
       return;
     }
@@ -469,6 +482,24 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   }
 
   return { handle, runtimes };
+}
+
+const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];
+
+/**
+ * Absolute-form request targets (`GET http://host/path`) are reduced to origin-form: the authority in them is never
+ * used to route (no SSRF through the request line). Returns false for targets that are neither.
+ */
+function normaliseTarget(req: IncomingMessage): boolean {
+  const url = req.url ?? '';
+  if (!/^https?:\/\//i.test(url)) return false;
+  try {
+    const u = new URL(url);
+    req.url = `${u.pathname}${u.search}`;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function count<K extends string>(rec: Partial<Record<K, number>>, key: K): void {

@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { Errors, fromUndiciError, type GatewayError } from '../errors.js';
 import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers.js';
-import type { OriginRewriter } from './rewrite.js';
+import { sendProblem } from './problem.js';
+import type { OriginRewriter, StreamRewriter } from './rewrite.js';
 
 /**
  * The passthrough: one request to legacy, streamed both ways, through undici's dispatch API (raw header buffers, no
@@ -99,7 +100,50 @@ export function createPassthrough(opts: PassthroughOptions) {
       handler,
     );
   }
-  return { forward };
+  /**
+   * `OPTIONS *` (asterisk-form) cannot go through undici, which only sends origin-form paths. It is rare and
+   * bodiless, so node's own client carries it: one request, legacy's answer relayed with hop-by-hop headers dropped.
+   */
+  function forwardAsterisk(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    done: (r: ForwardResult) => void,
+  ): void {
+    const target = new URL(`http://${opts.upstreamHost}`);
+    const headers = upstreamRequestHeaders(req, { upstreamHost: opts.upstreamHost, trusted: opts.trusted });
+    const up = httpRequest({
+      host: target.hostname,
+      port: target.port || 80,
+      method: req.method,
+      path: '*',
+      headers,
+      timeout: 10_000,
+    });
+    up.on('response', (ur) => {
+      const out: string[] = [];
+      const conn = connectionTokens(ur.headers.connection);
+      for (let i = 0; i < ur.rawHeaders.length; i += 2) {
+        const lower = (ur.rawHeaders[i] as string).toLowerCase();
+        if (!isHopByHop(lower) && !conn?.has(lower))
+          out.push(ur.rawHeaders[i] as string, ur.rawHeaders[i + 1] as string);
+      }
+      res.writeHead(ur.statusCode ?? 502, ur.statusMessage ?? '', out);
+      ur.pipe(res);
+      ur.on('end', () => done({ status: ur.statusCode ?? 502 }));
+    });
+    const fail = (err: Error) => {
+      const gw = fromUndiciError(err, 'legacy', system);
+      if (!res.headersSent) sendProblem(res, gw, requestId);
+      else res.destroy();
+      done({ status: gw.statusCode, error: gw });
+    };
+    up.on('timeout', () => up.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    up.on('error', fail);
+    up.end();
+  }
+
+  return { forward, forwardAsterisk };
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -130,6 +174,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private size = 0;
   private encoding = '';
   private sink: PassThrough | null = null;
+  /** Identity JSON rewritten chunk by chunk straight into the response (no buffering, no extra streams). */
+  private inline: StreamRewriter | null = null;
   private captureChunks: Buffer[] | null = null;
   private captureSize = 0;
   private captureHeaders: Record<string, string> = {};
@@ -206,18 +252,24 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     const bodyless = this.method === 'HEAD' || statusCode === 204 || statusCode === 304;
     if (capture && !bodyless) this.captureChunks = [];
-    if (
-      rewriter &&
-      json &&
-      !bodyless &&
-      (this.encoding === '' || this.encoding === 'identity' || DECODERS[this.encoding])
-    ) {
-      if (contentLength >= 0 && contentLength <= maxRewriteBufferBytes) {
-        this.mode = 'buffer';
+    if (rewriter && json) {
+      const identity = this.encoding === '' || this.encoding === 'identity';
+      // Legacy origin and public origin of equal length: rewriting never changes the body length.
+      const sameLength = identity && rewriter.legacyOrigin.length === publicOrigin.length;
+      if (bodyless) {
+        // A GET through the gateway may carry a different length than legacy announced: do not repeat legacy's.
+        if (this.method === 'HEAD' && !sameLength) removeHeader(out, 'content-length');
+      } else if (sameLength || (identity && contentLength < 0)) {
+        this.inline = rewriter.stream(publicOrigin);
+        if (!sameLength) removeHeader(out, 'content-length');
+      } else if (identity || DECODERS[this.encoding]) {
+        if (contentLength >= 0 && contentLength <= maxRewriteBufferBytes) {
+          this.mode = 'buffer';
+          return true;
+        }
+        this.startStream();
         return true;
       }
-      this.startStream();
-      return true;
     }
     this.writeHead();
     return true;
@@ -268,7 +320,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return true;
     }
     const target = this.sink ?? this.call.res;
-    if (target.write(chunk)) return true;
+    const data = this.inline ? this.inline.push(chunk) : chunk;
+    if (data.length === 0 || target.write(data)) return true;
     // Backpressure: pause legacy's socket until the client (or the rewrite pipeline) drains.
     if (this.resumeFn) target.once('drain', this.resumeFn);
     return false;
@@ -285,7 +338,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.call.res.once('finish', () => this.complete());
       return;
     }
-    this.call.res.end();
+    if (this.inline) this.call.res.end(this.inline.end());
+    else this.call.res.end();
     this.complete();
   }
 

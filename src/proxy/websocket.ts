@@ -82,6 +82,8 @@ export function createTunneler(opts: TunnelOptions) {
         new Promise<void>((resolve) => {
           upstream.unpipe(client);
           client.unpipe(upstream);
+          // Keep reading the client so its close-frame answer and FIN arrive (unpipe pauses the socket).
+          client.resume();
           // Server → client frames are unmasked; client → server frames must be masked (RFC 6455 §5.3).
           client.write(Buffer.from([0x88, 0x02, 0x03, 0xe9]));
           upstream.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe9]));

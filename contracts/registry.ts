@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { PageInfoV1Schema, pageV1Schema } from './v1/page.js';
+import { ProblemV1Schema } from './v1/problem.js';
+import { TicketV1Schema } from './v1/ticket.js';
+import { TicketV2Schema } from './v2/ticket.js';
+
+/** Every contract by version and name; the admin port serves each as JSON Schema. */
+export const CONTRACTS = {
+  v1: {
+    Ticket: TicketV1Schema,
+    TicketPage: pageV1Schema(TicketV1Schema),
+    PageInfo: PageInfoV1Schema,
+    Problem: ProblemV1Schema,
+  },
+  v2: {
+    Ticket: TicketV2Schema,
+    TicketPage: pageV1Schema(TicketV2Schema),
+    PageInfo: PageInfoV1Schema,
+    Problem: ProblemV1Schema,
+  },
+} as const satisfies Record<string, Record<string, z.ZodType>>;
+
+export type ContractVersion = keyof typeof CONTRACTS;
+
+export function listContracts(): { version: string; name: string }[] {
+  return Object.entries(CONTRACTS).flatMap(([version, byName]) =>
+    Object.keys(byName).map((name) => ({ version, name })),
+  );
+}
+
+const cache = new Map<string, unknown>();
+
+/** JSON Schema (draft 2020-12) of one contract, or undefined when unknown. */
+export function contractJsonSchema(version: string, name: string): unknown {
+  const byName = (CONTRACTS as Record<string, Record<string, z.ZodType>>)[version];
+  const schema = byName?.[name];
+  if (!schema) return undefined;
+  const key = `${version}/${name}`;
+  let out = cache.get(key);
+  if (out === undefined) {
+    out = {
+      $id: `urn:gateway:contracts:${version}:${name}`,
+      title: `${name} (${version})`,
+      ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+    };
+    cache.set(key, out);
+  }
+  return out;
+}
