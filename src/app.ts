@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp } from './admin/app.js';
+import { CONTRACT_ENDPOINTS } from './contracts-api/index.js';
+import { createContractApi } from './contracts-api/server.js';
 import type { Deps } from './deps.js';
-import { createPipeline, type Pipeline } from './pipeline/run.js';
+import { adapterHeaders, createPipeline, type Pipeline } from './pipeline/run.js';
 
 export interface App {
   /** The public port: a plain node:http server (see docs/decisions.md), every path reaches legacy or a slice. */
@@ -28,6 +30,19 @@ export function buildApp(deps: Deps): App {
       rewriter: deps.rewriter,
       shadow: deps.shadow,
       publicOrigin: deps.publicOrigin.resolve,
+      contractApi: config.contracts.enabled
+        ? createContractApi({
+            prefix: config.contracts.prefix,
+            endpoints: CONTRACT_ENDPOINTS,
+            adapters: deps.adapters,
+            logger,
+            metrics: deps.metrics,
+            rewriter: deps.rewriter,
+            deadlineMs: config.contracts.deadlineMs,
+            maxBodyBytes: config.contracts.maxBodyBytes,
+            forwardHeaders: adapterHeaders,
+          })
+        : null,
     },
     deps.routes,
   );

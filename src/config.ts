@@ -106,6 +106,20 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    contracts: z
+      .object({
+        /** Serve resources as v1/v2 contracts for new clients. Off: the public port stays fully transparent. */
+        enabled: z.boolean().default(false),
+        /** Reserved path prefix on the public port when enabled. */
+        prefix: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'a path like /contracts')
+          .default('/contracts'),
+        deadlineMs: Duration.default(3_000),
+        maxBodyBytes: z.number().int().positive().default(65_536),
+      })
+      .strict()
+      .prefault({}),
     admin: z
       .object({
         /** Tokens with roles. GATEWAY_ADMIN_TOKEN adds an `admin` token. */
@@ -170,6 +184,8 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], 'string' | 'nu
   ['REDIS_URL', ['redisUrl'], 'string'],
   ['GATEWAY_LOG_LEVEL', ['log', 'level'], 'string'],
   ['GATEWAY_EXPOSE_DECISION_HEADERS', ['pipeline', 'exposeDecisionHeaders'], 'boolean'],
+  ['GATEWAY_CONTRACTS_ENABLED', ['contracts', 'enabled'], 'boolean'],
+  ['GATEWAY_CONTRACTS_PREFIX', ['contracts', 'prefix'], 'string'],
 ];
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { FlagContext } from '../../flags/context.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
 import type { Config } from '../config.js';
+import type { ContractApi } from '../contracts-api/server.js';
 import { Errors, GatewayError } from '../errors.js';
 import { type Logger, redactQuery, SECRET_QUERY_PARAMS } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   rewriter: OriginRewriter | null;
   shadow: ShadowRunner;
   publicOrigin(req: IncomingMessage): string;
+  /** The contract API for new clients, when enabled (it reserves its prefix). */
+  contractApi: ContractApi | null;
 }
 
 /** Per-route runtime precomputed at boot: flag names, breaker, metric children, stats. */
@@ -153,6 +156,24 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     });
   }
 
+  function finishContract(
+    req: IncomingMessage,
+    requestId: string,
+    t0: number,
+    r: { route: string; status: number; error?: GatewayError },
+  ): void {
+    finish(req, requestId, t0, {
+      route: r.route,
+      slice: 'contracts',
+      mode: 'live',
+      servedBy: 'new',
+      reason: null,
+      fallback: false,
+      status: r.status,
+      ...(r.error && r.error.statusCode >= 500 ? { error: r.error } : {}),
+    });
+  }
+
   function forwardLegacy(
     req: IncomingMessage,
     res: ServerResponse,
@@ -195,6 +216,13 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         requestId,
       );
       finishPassthrough(req, requestId, t0, { status: 400 });
+      return;
+    }
+    if (deps.contractApi?.matches(req.url ?? '/')) {
+      deps.contractApi.handle(req, res, requestId, deps.publicOrigin(req)).then(
+        (r) => finishContract(req, requestId, t0, r),
+        (err: unknown) => logger.error({ err, reqId: requestId }, 'contract api failure'),
+      );
       return;
     }
     const match = router.match(req.method ?? 'GET', req.url ?? '/');
@@ -472,16 +500,17 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     });
   }
 
-  function adapterHeaders(req: IncomingMessage): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const name of ADAPTER_HEADERS) {
-      const v = req.headers[name];
-      if (typeof v === 'string') out[name] = v;
-    }
-    return out;
-  }
-
   return { handle, runtimes };
+}
+
+/** The client headers a new path or contract endpoint passes on to legacy adapters. */
+export function adapterHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ADAPTER_HEADERS) {
+    const v = req.headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
 }
 
 const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];
