@@ -52,10 +52,10 @@ describe('per-slice flag routing', () => {
     }
   });
 
-  it('serves byte-identical answers from the new handler and from legacy', async () => {
+  it('serves byte-identical answers from the new handler and from legacy, for every ticket in the data set', async () => {
     s.serve('tickets.get', 100);
     await s.waitFor(async () => (await get(ticket(1))).servedBy === 'new');
-    for (const id of [1, 2, 7, 42, 120]) {
+    for (let id = 1; id <= 120; id++) {
       const modern = await get(ticket(id));
       expect(modern.servedBy).toBe('new');
       expect(modern.headers['x-gateway-mode']).toBe('live');
