@@ -152,6 +152,40 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    ai: z
+      .object({
+        /** Rasa-like defaults: below this confidence, or a smaller top-2 margin, the local tier is "unsure". */
+        confidenceThreshold: z.number().min(0).max(1).default(0.7),
+        marginThreshold: z.number().min(0).max(1).default(0.1),
+        llm: z
+          .object({
+            /** OpenAI-compatible endpoint; without it the deterministic local model answers. */
+            baseUrl: z.url().optional(),
+            apiKey: z.string().min(1).optional(),
+            model: z.string().min(1).default('gpt-4o-mini'),
+            timeoutMs: Duration.default(8_000),
+            maxRetries: z.number().int().min(0).max(5).default(1),
+            /** USD per 1M tokens, for cost accounting. */
+            inputUsdPerMTok: z.number().min(0).default(0.15),
+            outputUsdPerMTok: z.number().min(0).default(0.6),
+          })
+          .strict()
+          .prefault({}),
+        /** Daily budgets per intent slice; over budget → legacy with reason budget_exceeded. */
+        budgets: z
+          .record(
+            z.string(),
+            z
+              .object({
+                tokensPerDay: z.number().int().positive().optional(),
+                usdPerDay: z.number().positive().optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
     redisUrl: z.string().min(1).optional(),
   })
   .strict();
@@ -182,6 +216,9 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], 'string' | 'nu
   ['UNLEASH_URL', ['flags', 'unleashUrl'], 'string'],
   ['UNLEASH_API_TOKEN', ['flags', 'unleashApiToken'], 'string'],
   ['REDIS_URL', ['redisUrl'], 'string'],
+  ['OPENAI_BASE_URL', ['ai', 'llm', 'baseUrl'], 'string'],
+  ['OPENAI_API_KEY', ['ai', 'llm', 'apiKey'], 'string'],
+  ['OPENAI_MODEL', ['ai', 'llm', 'model'], 'string'],
   ['GATEWAY_LOG_LEVEL', ['log', 'level'], 'string'],
   ['GATEWAY_EXPOSE_DECISION_HEADERS', ['pipeline', 'exposeDecisionHeaders'], 'boolean'],
   ['GATEWAY_CONTRACTS_ENABLED', ['contracts', 'enabled'], 'boolean'],
@@ -268,6 +305,7 @@ export function redactConfig(cfg: Config): unknown {
   return {
     ...cfg,
     flags: { ...cfg.flags, unleashApiToken: cfg.flags.unleashApiToken ? '[redacted]' : undefined },
+    ai: { ...cfg.ai, llm: { ...cfg.ai.llm, apiKey: cfg.ai.llm.apiKey ? '[redacted]' : undefined } },
     admin: { ...cfg.admin, tokens: cfg.admin.tokens.map((t) => ({ name: t.name, role: t.role, token: '[redacted]' })) },
     redisUrl: cfg.redisUrl?.replace(/\/\/[^@/]*@/, '//[redacted]@'),
   };
