@@ -25,7 +25,10 @@ export interface FlagDefinitionSummary {
    * cannot be summarised as a percentage (e.g. only constrained or custom strategies).
    */
   rolloutPercent: number | null;
-  /** True when some strategy carries constraints or segments, so the % applies only to matching traffic. */
+  /**
+   * True when some strategy carries constraints or segments, or is not a percentage strategy (userWithId, custom):
+   * the % then applies only to matching traffic, and requests outside it may still be selected.
+   */
   constrained: boolean;
 }
 

@@ -36,7 +36,9 @@ export function summarizeFeature(feature: FeatureInterface): FlagDefinitionSumma
       continue;
     }
     const p = strategyPercent(s.name, s.parameters);
-    if (p !== null && (percent === null || p > percent)) percent = p;
+    // A custom strategy decides per request on grounds we cannot summarise: treat it as a condition.
+    if (p === null) constrained = true;
+    else if (percent === null || p > percent) percent = p;
   }
   return { name: feature.name, enabled: feature.enabled, rolloutPercent: percent, constrained };
 }

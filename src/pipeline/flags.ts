@@ -12,6 +12,9 @@ export interface SliceFlags {
   /** Stage as the flags define it (pins and kill switch are applied on top by the plan). */
   stage: Stage;
   serveIsFull: boolean;
+  /** False when the flag cannot select any request (off, or 0 % without conditions): evaluation is skipped. */
+  mayServe: boolean;
+  mayShadow: boolean;
 }
 
 /**
@@ -29,6 +32,11 @@ export interface FlagGate {
 }
 
 const EMPTY_CTX: FlagContext = {};
+
+function mayEnable(d: FlagDefinitionSummary | undefined): boolean {
+  if (!d?.enabled) return false;
+  return d.constrained || d.rolloutPercent !== 0;
+}
 
 export function createFlagGate(
   provider: FlagProvider,
@@ -48,8 +56,14 @@ export function createFlagGate(
     const serveIsFull = serveOn && serve?.rolloutPercent === 100 && !serve.constrained;
     const shadowOn = shadow?.enabled === true && shadow.rolloutPercent !== 0;
     const stage: Stage = serveIsFull ? 'live' : serveOn ? 'canary' : shadowOn ? 'shadow' : 'legacy';
-    return { serveName, shadowName, serve, shadow, stage, serveIsFull };
+    return { serveName, shadowName, serve, shadow, stage, serveIsFull, mayServe: mayEnable(serve), mayShadow: mayEnable(shadow) };
   }
+
+  // The kill switch is global (evaluated without context): computed once per flag change, not per request.
+  let killSwitchCache: boolean | null = null;
+  const unsubscribeKill = provider.onChange(() => {
+    killSwitchCache = null;
+  });
 
   return {
     provider,
@@ -61,7 +75,10 @@ export function createFlagGate(
       const s = provider.status();
       return s.lastSyncAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now() - s.lastSyncAt) / 1000);
     },
-    killSwitch: () => provider.isEnabled(KILL_SWITCH, EMPTY_CTX),
+    killSwitch() {
+      killSwitchCache ??= provider.isEnabled(KILL_SWITCH, EMPTY_CTX);
+      return killSwitchCache;
+    },
     isEnabled: (name, ctx) => provider.isEnabled(name, ctx),
     slice(slice) {
       let s = cache.get(slice);
@@ -71,6 +88,9 @@ export function createFlagGate(
       }
       return s;
     },
-    close: unsubscribe,
+    close() {
+      unsubscribe();
+      unsubscribeKill();
+    },
   };
 }

@@ -281,8 +281,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     const killSwitch = usable && flags.killSwitch();
     const pinned = state.getPin(spec.slice) !== undefined;
     const open = usable && !killSwitch && !pinned;
-    const serve = open && flags.isEnabled(sliceFlags.serveName, fctx);
-    const shadowSel = open && !serve && flags.isEnabled(sliceFlags.shadowName, fctx);
+    const serve = open && sliceFlags.mayServe && flags.isEnabled(sliceFlags.serveName, fctx);
+    const shadowSel = open && !serve && sliceFlags.mayShadow && flags.isEnabled(sliceFlags.shadowName, fctx);
     const plan = decide({
       killSwitch,
       pinned,

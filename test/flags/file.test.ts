@@ -267,8 +267,9 @@ describe('file flag provider', () => {
     expect(provider.definition('no-strategy')).toMatchObject({ enabled: true, rolloutPercent: 100 });
     expect(provider.definition('off')).toMatchObject({ enabled: false, rolloutPercent: 40 });
     expect(provider.definition('tenant-only')).toMatchObject({ rolloutPercent: null, constrained: true });
-    expect(provider.definition('mixed')).toMatchObject({ rolloutPercent: 30, constrained: false });
-    expect(provider.definition('custom')).toMatchObject({ rolloutPercent: null, constrained: false });
+    // userWithId and custom strategies decide per request on grounds a percentage cannot express: conditions.
+    expect(provider.definition('mixed')).toMatchObject({ rolloutPercent: 30, constrained: true });
+    expect(provider.definition('custom')).toMatchObject({ rolloutPercent: null, constrained: true });
     // Constraints see the context's properties (tenant), and an unknown custom strategy is simply off.
     expect(provider.isEnabled('tenant-only', { tenant: 'a', customerId: 'c' })).toBe(true);
     expect(provider.isEnabled('tenant-only', { tenant: 'b', customerId: 'c' })).toBe(false);
