@@ -97,7 +97,12 @@ export function legacyTimestampToIso(v: unknown, path: string, timeZone = 'UTC')
   ) {
     throw new MappingError(`${path} is not a valid date`, [`${path}: ${s}`]);
   }
-  const ms = timeZone === 'UTC' ? utcGuess : utcGuess - zoneOffsetMs(utcGuess, timeZone);
+  // Two passes: the offset at the wall-clock guess can differ from the offset at the real instant near DST changes.
+  let ms = utcGuess;
+  if (timeZone !== 'UTC') {
+    ms = utcGuess - zoneOffsetMs(utcGuess, timeZone);
+    ms = utcGuess - zoneOffsetMs(ms, timeZone);
+  }
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
@@ -115,8 +120,22 @@ export function isoToLegacyTimestamp(iso: string | null, opts: { timeZone?: stri
 }
 
 /** Offset of `timeZone` from UTC at the instant `ms`, in ms (positive east of Greenwich). */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
 function zoneOffsetMs(ms: number, timeZone: string): number {
-  const f = new Intl.DateTimeFormat('en-US', {
+  let f = FORMATTERS.get(timeZone);
+  if (!f) {
+    f = formatterFor(timeZone);
+    FORMATTERS.set(timeZone, f);
+  }
+  const parts = f.formatToParts(new Date(ms));
+  const get = (t: string) => Number(parts.find((x) => x.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -126,9 +145,6 @@ function zoneOffsetMs(ms: number, timeZone: string): number {
     minute: '2-digit',
     second: '2-digit',
   });
-  const get = (t: string) => Number(f.formatToParts(new Date(ms)).find((x) => x.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
 /**

@@ -113,12 +113,7 @@ const legacyPath = (owner: string, key?: string) =>
  * result fixes that. The repeated autumn hour resolves to the later instant; a time in the spring gap moves forward.
  */
 export function wallClockToIso(v: unknown, path: string, timeZone: string): string | null {
-  const first = legacyTimestampToIso(v, path, timeZone);
-  const wallAsUtc = legacyTimestampToIso(v, path, 'UTC');
-  if (first === null || wallAsUtc === null) return null;
-  const firstWall = legacyTimestampToIso(isoToLegacyTimestamp(first, { timeZone }), path, 'UTC') ?? first;
-  const offset = Date.parse(firstWall) - Date.parse(first);
-  return new Date(Date.parse(wallAsUtc) - offset).toISOString().replace('.000Z', 'Z');
+  return legacyTimestampToIso(v, path, timeZone);
 }
 
 interface Node {

@@ -72,7 +72,16 @@ export const Errors = {
 /** Maps undici (and node socket) errors onto the taxonomy. The one place that knows undici error codes. */
 export function fromUndiciError(err: unknown, target: Target, system: string): GatewayError {
   if (err instanceof GatewayError) return err;
-  const code = (err as { code?: string } | null)?.code ?? '';
+  const rawCode = (err as { code?: unknown } | null)?.code;
+  // DOMException codes are numbers (AbortSignal.timeout() → 23): use the name instead.
+  const code =
+    typeof rawCode === 'string'
+      ? rawCode
+      : (err as { name?: unknown } | null)?.name === 'TimeoutError'
+        ? 'ABORT_ERR'
+        : (err as { name?: unknown } | null)?.name === 'AbortError'
+          ? 'ABORT_ERR'
+          : '';
   const opts = { cause: err, target, system };
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':

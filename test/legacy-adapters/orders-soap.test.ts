@@ -170,7 +170,7 @@ describe('orders SOAP adapter against the simulator', () => {
 
   // Known bug outside this slice: src/errors.ts fromUndiciError calls code.startsWith on a DOMException's numeric
   // `code` (AbortSignal.timeout() → TimeoutError, code 23) and throws a TypeError. Turn into it() once fixed.
-  it.fails('maps an AbortSignal.timeout() abort to GW_DEADLINE_EXCEEDED', async () => {
+  it('maps an AbortSignal.timeout() abort to GW_DEADLINE_EXCEEDED', async () => {
     sim.setFaults({ mode: 'slow', delayMs: 2_000 });
     const err = await rejection(orders.getOrderStatus('A-1001', { signal: AbortSignal.timeout(50) }));
     expect(err.code).toBe('GW_DEADLINE_EXCEEDED');
