@@ -7,6 +7,14 @@ import { MappingError } from './mapping-error.js';
  * empty strings meaning "no value", status codes, free-form phone numbers.
  */
 
+/**
+ * Sets an own enumerable property even for keys like `__proto__` (plain assignment would change the prototype and
+ * silently drop a legacy field).
+ */
+export function putOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Collects what a mapper could not place, with legacy paths; counted as mapping gaps by the caller. */
 export class GapCollector {
   readonly gaps: string[] = [];
@@ -18,7 +26,7 @@ export class GapCollector {
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(src)) {
       if (!known.has(k)) {
-        extra[k] = v;
+        putOwn(extra, k, v);
         this.add(`${path}.${k}`);
       }
     }

@@ -7,7 +7,7 @@ import {
   type MessageV1,
   MessageV1Schema,
 } from '../contracts/v1/conversation.js';
-import { asObject, emptyToNull, requiredString } from './common.js';
+import { asObject, emptyToNull, putOwn, requiredString } from './common.js';
 import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 
 /**
@@ -26,9 +26,7 @@ export interface LegacyCarry extends Carry {
 }
 
 /** Defines an own property (plain assignment of `__proto__` would change the prototype and lose the field). */
-export function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+export const put = putOwn;
 
 export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 

@@ -1,4 +1,5 @@
 import { type TicketV1, TicketV1Schema } from '../contracts/v1/ticket.js';
+import { putOwn } from './common.js';
 import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 
 /**
@@ -54,7 +55,7 @@ export function ticketFromLegacy(payload: unknown, path = 'ticket'): Mapped<Tick
     const target = TO_CONTRACT.get(key);
     if (target) out[target] = src[key];
     else {
-      extra[key] = src[key];
+      putOwn(extra, key, src[key]);
       gaps.push(`${path}.${key}`);
     }
   }
@@ -82,7 +83,7 @@ export function ticketToLegacy(t: TicketV1, carry?: Carry): Record<string, unkno
     const c = TO_CONTRACT.get(key);
     if (c) {
       if (c in src) out[key] = src[c];
-    } else if (carry && key in carry.extra) out[key] = carry.extra[key];
+    } else if (carry && Object.hasOwn(carry.extra, key)) putOwn(out, key, carry.extra[key]);
   }
   // Contract fields missing from the legacy order (a new contract field) go last, in canonical order.
   for (const [l, c] of FIELDS) if (!(l in out) && c in src) out[l] = src[c];

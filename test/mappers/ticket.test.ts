@@ -79,3 +79,17 @@ describe('ticket mapper (legacy ↔ TicketV1)', () => {
     }
   });
 });
+
+describe('ticket mapper and hostile keys', () => {
+  it('carries a legacy key named __proto__ through instead of dropping it', () => {
+    const raw = '{"id":1,"__proto__":{"x":1}}';
+    try {
+      ticketFromLegacy(JSON.parse(raw));
+      expect.unreachable();
+    } catch (e) {
+      // The ticket is incomplete; what matters is that the gap is named and nothing was polluted.
+      expect(e).toBeInstanceOf(MappingError);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
