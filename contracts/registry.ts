@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import { BotReplyV1Schema, HandoffV1Schema } from './v1/bot-reply.js';
+import { ConversationV1Schema, CustomerMessageV1Schema, MessageV1Schema } from './v1/conversation.js';
+import { OrderStatusV1Schema, OrderV1Schema } from './v1/order.js';
 import { PageInfoV1Schema, pageV1Schema } from './v1/page.js';
 import { ProblemV1Schema } from './v1/problem.js';
 import { TicketV1Schema } from './v1/ticket.js';
+import { BotReplyV2Schema, HandoffV2Schema } from './v2/bot-reply.js';
+import { ConversationV2Schema, CustomerMessageV2Schema, MessageV2Schema } from './v2/conversation.js';
+import { OrderStatusV2Schema, OrderV2Schema } from './v2/order.js';
 import { TicketV2Schema } from './v2/ticket.js';
 
 /** Every contract by version and name; the admin port serves each as JSON Schema. */
@@ -11,12 +17,26 @@ export const CONTRACTS = {
     TicketPage: pageV1Schema(TicketV1Schema),
     PageInfo: PageInfoV1Schema,
     Problem: ProblemV1Schema,
+    Order: OrderV1Schema,
+    OrderStatus: OrderStatusV1Schema,
+    Message: MessageV1Schema,
+    Conversation: ConversationV1Schema,
+    CustomerMessage: CustomerMessageV1Schema,
+    BotReply: BotReplyV1Schema,
+    Handoff: HandoffV1Schema,
   },
   v2: {
     Ticket: TicketV2Schema,
     TicketPage: pageV1Schema(TicketV2Schema),
     PageInfo: PageInfoV1Schema,
     Problem: ProblemV1Schema,
+    Order: OrderV2Schema,
+    OrderStatus: OrderStatusV2Schema,
+    Message: MessageV2Schema,
+    Conversation: ConversationV2Schema,
+    CustomerMessage: CustomerMessageV2Schema,
+    BotReply: BotReplyV2Schema,
+    Handoff: HandoffV2Schema,
   },
 } as const satisfies Record<string, Record<string, z.ZodType>>;
 

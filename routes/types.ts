@@ -1,10 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FlagContext } from '../flags/context.js';
+import type { ConversationsAdapter } from '../legacy-adapters/conversations.js';
+import type { OrdersAdapter } from '../legacy-adapters/orders-soap.js';
 import type { TicketingAdapter } from '../legacy-adapters/ticketing.js';
 
-/** The legacy adapters a new handler may use (its tools). */
+/** The legacy adapters new handlers and contract endpoints may use (their tools), one per legacy system. */
 export interface Adapters {
   ticketing: TicketingAdapter;
+  orders: OrdersAdapter;
+  conversations: ConversationsAdapter;
 }
 
 /** What a new handler sees of a request: parsed, with the body buffered (capped) when the route reads it. */

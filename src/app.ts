@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp } from './admin/app.js';
-import { CONTRACT_ENDPOINTS } from './contracts-api/index.js';
+import { contractEndpoints } from './contracts-api/index.js';
 import { createContractApi } from './contracts-api/server.js';
 import type { Deps } from './deps.js';
 import { adapterHeaders, createPipeline, type Pipeline } from './pipeline/run.js';
@@ -33,7 +33,7 @@ export function buildApp(deps: Deps): App {
       contractApi: config.contracts.enabled
         ? createContractApi({
             prefix: config.contracts.prefix,
-            endpoints: CONTRACT_ENDPOINTS,
+            endpoints: contractEndpoints({ timeZone: config.legacy.timeZone }),
             adapters: deps.adapters,
             logger,
             metrics: deps.metrics,

@@ -2,6 +2,8 @@ import { Pool } from 'undici';
 import { createFlagProvider } from '../flags/index.js';
 import type { FlagProvider } from '../flags/provider.js';
 import { createLegacyHttp } from '../legacy-adapters/http.js';
+import { createConversationsAdapter } from '../legacy-adapters/conversations.js';
+import { createOrdersAdapter } from '../legacy-adapters/orders-soap.js';
 import { createTicketingAdapter } from '../legacy-adapters/ticketing.js';
 import { ROUTE_TABLE } from '../routes/table.js';
 import type { RouteSpec } from '../routes/types.js';
@@ -52,13 +54,16 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     bodyTimeout: config.legacy.bodyTimeoutMs,
     keepAliveTimeout: 4_000,
   });
-  const legacyHttp = createLegacyHttp({
-    url: config.legacy.url,
-    system: 'ticketing',
-    connectTimeoutMs: config.legacy.connectTimeoutMs,
-    headersTimeoutMs: config.legacy.headersTimeoutMs,
-    bodyTimeoutMs: config.legacy.bodyTimeoutMs,
-  });
+  // One undici Pool per legacy system (DESIGN §2); each may live at its own origin.
+  const httpFor = (system: keyof Config['legacy']['systems']) =>
+    createLegacyHttp({
+      url: config.legacy.systems[system] ?? config.legacy.url,
+      system,
+      connectTimeoutMs: config.legacy.connectTimeoutMs,
+      headersTimeoutMs: config.legacy.headersTimeoutMs,
+      bodyTimeoutMs: config.legacy.bodyTimeoutMs,
+    });
+  const legacyHttp = { ticketing: httpFor('ticketing'), orders: httpFor('orders'), conversations: httpFor('conversations'), crm: httpFor('crm') };
   const rewriter = config.legacy.rewriteUrls ? createOriginRewriter(config.legacy.url) : null;
   const trusted = trustChecker(config.trustedProxies);
   const passthrough = createPassthrough({
@@ -96,7 +101,11 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     state,
     legacyPool,
     legacyHttp,
-    adapters: { ticketing: createTicketingAdapter(legacyHttp) },
+    adapters: {
+      ticketing: createTicketingAdapter(legacyHttp.ticketing),
+      orders: createOrdersAdapter(legacyHttp.orders),
+      conversations: createConversationsAdapter(legacyHttp.conversations),
+    },
     rewriter,
     passthrough,
     tunneler,
@@ -110,7 +119,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.shadow.drain();
   deps.flags.close();
-  await deps.legacyHttp.close();
+  await Promise.all(Object.values(deps.legacyHttp).map((h) => h.close()));
   await deps.legacyPool.close();
   await deps.state.close();
   await deps.flagProvider.close();

@@ -61,6 +61,23 @@ export const ConfigSchema = z
         rewriteUrls: z.boolean().default(true),
         /** Max JSON body size rewritten in memory; larger JSON bodies are rewritten while streaming. */
         maxRewriteBufferBytes: z.number().int().positive().default(1_048_576),
+        /** Per legacy system base URLs for the adapters (new paths); each defaults to `legacy.url`. */
+        systems: z
+          .object({ ticketing: z.url().optional(), crm: z.url().optional(), orders: z.url().optional(), conversations: z.url().optional() })
+          .strict()
+          .default({}),
+        /** IANA zone of legacy `YYYYMMDD HHmmss` timestamps (CRM, order service). */
+        timeZone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'an IANA time zone, e.g. Europe/Berlin')
+          .default('Europe/Berlin'),
       })
       .strict()
       .prefault({}),

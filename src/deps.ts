@@ -22,7 +22,8 @@ export interface Deps {
   flags: FlagGate;
   state: StateStore;
   legacyPool: Pool;
-  legacyHttp: LegacyHttp;
+  /** One pool per legacy system. */
+  legacyHttp: Record<'ticketing' | 'orders' | 'conversations' | 'crm', LegacyHttp>;
   adapters: Adapters;
   rewriter: OriginRewriter | null;
   passthrough: ReturnType<typeof createPassthrough>;

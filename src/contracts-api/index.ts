@@ -1,5 +1,9 @@
+import { CONVERSATION_ENDPOINTS } from './conversations.js';
+import { createOrderEndpoints } from './orders.js';
 import { TICKET_ENDPOINTS } from './tickets.js';
 import type { ContractEndpoint } from './types.js';
 
 /** Every contract endpoint, by resource. */
-export const CONTRACT_ENDPOINTS: readonly ContractEndpoint[] = [...TICKET_ENDPOINTS];
+export function contractEndpoints(opts: { timeZone: string }): ContractEndpoint[] {
+  return [...TICKET_ENDPOINTS, ...createOrderEndpoints(opts), ...CONVERSATION_ENDPOINTS];
+}

@@ -4,7 +4,7 @@ import { type TicketV1, TicketV1Schema } from '../../contracts/v1/ticket.js';
 import { TicketV2Schema, upgradeTicket } from '../../contracts/v2/ticket.js';
 import { MappingError } from '../../mappers/mapping-error.js';
 import { ticketFromLegacy } from '../../mappers/ticket.js';
-import { Errors, GatewayError } from '../errors.js';
+import { NoQuery, legacyStatusError as sharedStatusError } from './shared.js';
 import type { ContractContext, ContractEndpoint } from './types.js';
 
 const IdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
@@ -14,18 +14,7 @@ const ListQuery = z
     cursor: z.string().min(1).max(512).optional(),
   })
   .strict();
-const NoQuery = z.object({}).strict();
-
-/** Legacy non-2xx answers become problems with the legacy status (404 stays 404). */
-function legacyStatusError(status: number): GatewayError {
-  if (status === 404)
-    return Errors.NOT_FOUND.create({ detail: 'ticket not found', target: 'legacy', system: 'ticketing' });
-  return new GatewayError('GW_LEGACY_STATUS', status >= 500 ? 502 : status, `ticketing answered ${status}`, {
-    expose: true,
-    target: 'legacy',
-    system: 'ticketing',
-  });
-}
+const legacyStatusError = (status: number) => sharedStatusError(status, 'ticketing', 'ticket');
 
 async function readTicket(id: number, ctx: ContractContext): Promise<TicketV1> {
   const { response, json } = await ctx.adapters.ticketing.getTicket(String(id), {
