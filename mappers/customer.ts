@@ -27,6 +27,7 @@ import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 /**
  * CRM customer (`GET /crm/customers/{id}`) ↔ CustomerV1. Pure.
  * - Timestamps are the CRM's wall clock in `timeZone`, default Europe/Berlin: the CRM runs on the shop's local time.
+ *   (The simulator writes its CRM clock in UTC; pass `timeZone: 'UTC'` against it to line customers up with users.)
  * - CREDIT_LIMIT has no currency in the CRM; it is kept in the currency the shop bills the customer's country in:
  *   USD for US, GBP for GB, EUR otherwise (the order service's rule). A contract value in any other currency cannot be
  *   stored, so rendering it is a MappingError rather than a silent conversion.
@@ -71,8 +72,12 @@ const text = (legacy: string, key: 'firstName' | 'lastName'): Field<CustomerV1, 
 const timestamp = (legacy: string, key: 'createdAt' | 'lastContactAt', required: boolean): Field<CustomerV1, Ctx> => ({
   legacy,
   key,
-  from: (v, p, ctx) =>
-    required ? requirePresent(crmTimestampToIso(v, p, ctx.timeZone), p) : crmTimestampToIso(v, p, ctx.timeZone),
+  // An ambiguous wall time (the repeated hour in autumn) resolves to the later instant; one in the spring gap moves
+  // forward by the gap (mappers/common.ts).
+  from: (v, p, ctx) => {
+    const iso = legacyTimestampToIso(v, p, ctx.timeZone);
+    return required ? requirePresent(iso, p) : iso;
+  },
   to: (c, ctx) => isoToLegacyTimestamp(c[key], { timeZone: ctx.timeZone }),
 });
 
@@ -163,21 +168,6 @@ function moneyTo(c: CustomerV1, ctx: Ctx): string {
     ]);
   }
   return c.creditLimit.amount;
-}
-
-/**
- * Wall clock in `timeZone` → ISO UTC. legacyTimestampToIso applies the zone offset of the wrong instant in the hour
- * next to a DST change (20240331 013000 Berlin becomes 23:30Z instead of 00:30Z); a second pass with the offset at
- * the first result fixes that. An ambiguous wall time (the repeated hour in autumn) resolves to the later instant;
- * one in the spring gap moves forward by the gap.
- */
-export function crmTimestampToIso(v: unknown, path: string, timeZone: string): string | null {
-  const first = legacyTimestampToIso(v, path, timeZone);
-  const wallAsUtc = legacyTimestampToIso(v, path, 'UTC');
-  if (first === null || wallAsUtc === null) return null;
-  const firstWall = legacyTimestampToIso(isoToLegacyTimestamp(first, { timeZone }), path, 'UTC') ?? first;
-  const offset = Date.parse(firstWall) - Date.parse(first);
-  return new Date(Date.parse(wallAsUtc) - offset).toISOString().replace('.000Z', 'Z');
 }
 
 function ctxOf(country: string | null, opts: CustomerMapOptions): Ctx {

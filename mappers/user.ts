@@ -4,6 +4,7 @@ import { asObject, emptyToNull, phoneToE164 } from './common.js';
 import {
   type Field,
   hasOriginals,
+  type LegacyOriginal,
   mapFields,
   noteOriginals,
   type OriginalsCarry,
@@ -116,9 +117,9 @@ export function userFromLegacy(payload: unknown, path = 'user'): Mapped<UserV1> 
   const ctx: Ctx = { region: regionOfLocale(src.locale) };
   const out = mapFields(FIELDS, src, path, ctx, issues);
   const value = validated(UserV1Schema, out, issues, path, legacyPath, 'UserV1');
-  const originals = {};
+  const originals: Record<string, LegacyOriginal> = {};
   noteOriginals(FIELDS, src, value, ctx, '', originals);
-  return { value: value, carry: { order: Object.keys(src), extra, gaps, originals } };
+  return { value, carry: { order: Object.keys(src), extra, gaps, originals } };
 }
 
 /** UserV1 → ticketing wire object: Zendesk's key order, carried-through fields and legacy spellings back in place. */
