@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { BotReplyV1Schema, HandoffV1Schema } from './v1/bot-reply.js';
 import { ConversationV1Schema, CustomerMessageV1Schema, MessageV1Schema } from './v1/conversation.js';
+import { CustomerV1Schema } from './v1/customer.js';
 import { OrderStatusV1Schema, OrderV1Schema } from './v1/order.js';
 import { PageInfoV1Schema, pageV1Schema } from './v1/page.js';
 import { ProblemV1Schema } from './v1/problem.js';
 import { TicketV1Schema } from './v1/ticket.js';
+import { UserV1Schema } from './v1/user.js';
 import { BotReplyV2Schema, HandoffV2Schema } from './v2/bot-reply.js';
 import { ConversationV2Schema, CustomerMessageV2Schema, MessageV2Schema } from './v2/conversation.js';
+import { CustomerV2Schema } from './v2/customer.js';
 import { OrderStatusV2Schema, OrderV2Schema } from './v2/order.js';
 import { TicketV2Schema } from './v2/ticket.js';
+import { UserV2Schema } from './v2/user.js';
 
 /** Every contract by version and name; the admin port serves each as JSON Schema. */
 export const CONTRACTS = {
@@ -17,6 +21,8 @@ export const CONTRACTS = {
     TicketPage: pageV1Schema(TicketV1Schema),
     PageInfo: PageInfoV1Schema,
     Problem: ProblemV1Schema,
+    User: UserV1Schema,
+    Customer: CustomerV1Schema,
     Order: OrderV1Schema,
     OrderStatus: OrderStatusV1Schema,
     Message: MessageV1Schema,
@@ -30,6 +36,8 @@ export const CONTRACTS = {
     TicketPage: pageV1Schema(TicketV2Schema),
     PageInfo: PageInfoV1Schema,
     Problem: ProblemV1Schema,
+    User: UserV2Schema,
+    Customer: CustomerV2Schema,
     Order: OrderV2Schema,
     OrderStatus: OrderStatusV2Schema,
     Message: MessageV2Schema,

@@ -1,12 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FlagContext } from '../flags/context.js';
 import type { ConversationsAdapter } from '../legacy-adapters/conversations.js';
+import type { CrmAdapter } from '../legacy-adapters/crm.js';
 import type { OrdersAdapter } from '../legacy-adapters/orders-soap.js';
 import type { TicketingAdapter } from '../legacy-adapters/ticketing.js';
+import type { TicketingUsersAdapter } from '../legacy-adapters/ticketing-users.js';
 
 /** The legacy adapters new handlers and contract endpoints may use (their tools), one per legacy system. */
 export interface Adapters {
   ticketing: TicketingAdapter;
+  users: TicketingUsersAdapter;
+  crm: CrmAdapter;
   orders: OrdersAdapter;
   conversations: ConversationsAdapter;
 }

@@ -1,10 +1,12 @@
 import { Pool } from 'undici';
 import { createFlagProvider } from '../flags/index.js';
 import type { FlagProvider } from '../flags/provider.js';
-import { createLegacyHttp } from '../legacy-adapters/http.js';
 import { createConversationsAdapter } from '../legacy-adapters/conversations.js';
+import { createCrmAdapter } from '../legacy-adapters/crm.js';
+import { createLegacyHttp } from '../legacy-adapters/http.js';
 import { createOrdersAdapter } from '../legacy-adapters/orders-soap.js';
 import { createTicketingAdapter } from '../legacy-adapters/ticketing.js';
+import { createTicketingUsersAdapter } from '../legacy-adapters/ticketing-users.js';
 import { ROUTE_TABLE } from '../routes/table.js';
 import type { RouteSpec } from '../routes/types.js';
 import type { Config } from './config.js';
@@ -63,7 +65,12 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
       headersTimeoutMs: config.legacy.headersTimeoutMs,
       bodyTimeoutMs: config.legacy.bodyTimeoutMs,
     });
-  const legacyHttp = { ticketing: httpFor('ticketing'), orders: httpFor('orders'), conversations: httpFor('conversations'), crm: httpFor('crm') };
+  const legacyHttp = {
+    ticketing: httpFor('ticketing'),
+    orders: httpFor('orders'),
+    conversations: httpFor('conversations'),
+    crm: httpFor('crm'),
+  };
   const rewriter = config.legacy.rewriteUrls ? createOriginRewriter(config.legacy.url) : null;
   const trusted = trustChecker(config.trustedProxies);
   const passthrough = createPassthrough({
@@ -103,6 +110,8 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     legacyHttp,
     adapters: {
       ticketing: createTicketingAdapter(legacyHttp.ticketing),
+      users: createTicketingUsersAdapter(legacyHttp.ticketing),
+      crm: createCrmAdapter(legacyHttp.crm),
       orders: createOrdersAdapter(legacyHttp.orders),
       conversations: createConversationsAdapter(legacyHttp.conversations),
     },

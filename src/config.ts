@@ -66,7 +66,7 @@ export const ConfigSchema = z
           .object({ ticketing: z.url().optional(), crm: z.url().optional(), orders: z.url().optional(), conversations: z.url().optional() })
           .strict()
           .default({}),
-        /** IANA zone of legacy `YYYYMMDD HHmmss` timestamps (CRM, order service). */
+        /** IANA zone of legacy `YYYYMMDD HHmmss` timestamps (CRM, order service). The simulator writes UTC. */
         timeZone: z
           .string()
           .refine((tz) => {
@@ -77,7 +77,7 @@ export const ConfigSchema = z
               return false;
             }
           }, 'an IANA time zone, e.g. Europe/Berlin')
-          .default('Europe/Berlin'),
+          .default('UTC'),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,7 @@
 import { startSimulator } from '../legacy-adapters/simulator/server.js';
 import { parseCli, USAGE } from './cli/args.js';
 import { runCheck } from './cli/check.js';
+import { runClassify } from './cli/classify.js';
 import { runDemo } from './cli/demo.js';
 import { runFlags } from './cli/flags-cmd.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -74,6 +75,8 @@ async function main(argv: string[]): Promise<number | null> {
       onSignals(() => sim.close());
       return null;
     }
+    case 'classify':
+      return runClassify(rest.join(' '), out, err, loadConfig(configFile ? { file: configFile } : {}).ai);
     case 'flags': {
       let file = args.values.file;
       if (!file) {

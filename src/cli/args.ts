@@ -7,6 +7,7 @@ Commands:
   demo                  run the legacy simulator and the gateway on embedded defaults, and print what to try
   check                 validate a configuration; lists every problem with its path (exit 2 when invalid)
   simulator             run the legacy simulator alone
+  classify "<text>"     classify a customer message (rules + local classifier, no LLM) and print it as JSON
   flags show            print the flags in a flags file
   flags set <slice> <serve|shadow> <0-100|on|off>
                         edit a flags file (atomic write; a running gateway picks it up within 2 s)

@@ -72,6 +72,22 @@ describe('contract API: orders (SOAP behind) and conversations', () => {
     expect(paths).toEqual(expect.arrayContaining(['body', 'body.customerId', 'body.text']));
   });
 
+  it('serves ticketing users and CRM customers as User / Customer contracts (v1, v2)', async () => {
+    const user = JSON.parse((await get(`${s.gw.publicUrl}/contracts/v1/users/1`)).body) as Record<string, unknown>;
+    expect(user).toMatchObject({ id: 1 });
+    const cust = JSON.parse((await get(`${s.gw.publicUrl}/contracts/v1/customers/10001`)).body) as Record<
+      string,
+      unknown
+    >;
+    expect(cust).toMatchObject({ id: 10001, firstName: 'Anna', phone: expect.stringMatching(/^\+\d+$/) });
+    const v2 = JSON.parse((await get(`${s.gw.publicUrl}/contracts/v2/customers/10001`)).body) as Record<
+      string,
+      unknown
+    >;
+    expect(v2.lifetimeOrderCount).toBe(cust.orderCount);
+    expect((await get(`${s.gw.publicUrl}/contracts/v1/customers/99`)).status).toBe(404);
+  });
+
   it('lists every contract family on the admin port', async () => {
     const list = (await (
       await fetch(`${s.gw.adminUrl}/admin/contracts`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
