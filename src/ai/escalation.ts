@@ -98,6 +98,9 @@ const HUMAN: readonly RegExp[] = [
   /\bis there (a |an |any )?(real |actual )?(human|person|agent|employee|somebody|someone|anyone)\b/,
 ];
 
+/** Global copies for matchAll (which clones them, so sharing is safe), built once. */
+const HUMAN_ALL = HUMAN.map((p) => new RegExp(p.source, 'g'));
+
 /** Phrases that contain a trigger word but are not requests; removed before matching. */
 const NOT_A_HUMAN_REQUEST =
   /\bhuman (resources|error|rights|nature)\b|\b(are|r) (you|u) (a |an )?(real )?(human|person|bot|robot)\b|\bis this (a )?(bot|human|person)\b/g;
@@ -126,8 +129,8 @@ const anyMatch = (patterns: readonly RegExp[], s: string) => patterns.some((p) =
  */
 function humanRequested(s: string): boolean {
   if (BOT_REFUSAL.test(s)) return true;
-  for (const p of HUMAN) {
-    for (const m of s.matchAll(new RegExp(p.source, 'g'))) {
+  for (const p of HUMAN_ALL) {
+    for (const m of s.matchAll(p)) {
       if (!negated(tokenize(s.slice(0, m.index).trim()))) return true;
     }
   }
