@@ -30,6 +30,7 @@ export function buildApp(deps: Deps): App {
       rewriter: deps.rewriter,
       shadow: deps.shadow,
       publicOrigin: deps.publicOrigin.resolve,
+      ai: deps.ai,
       contractApi: config.contracts.enabled
         ? createContractApi({
             prefix: config.contracts.prefix,

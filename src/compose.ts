@@ -9,6 +9,7 @@ import { createTicketingAdapter } from '../legacy-adapters/ticketing.js';
 import { createTicketingUsersAdapter } from '../legacy-adapters/ticketing-users.js';
 import { ROUTE_TABLE } from '../routes/table.js';
 import type { RouteSpec } from '../routes/types.js';
+import { createAiEngine } from './ai/engine.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -99,9 +100,11 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     metrics,
     logger,
   });
+  const ai = createAiEngine(config, { logger, metrics });
   return {
     config,
     logger,
+    ai,
     metrics,
     flagProvider,
     flags,

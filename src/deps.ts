@@ -2,6 +2,7 @@ import type { Pool } from 'undici';
 import type { FlagProvider } from '../flags/provider.js';
 import type { LegacyHttp } from '../legacy-adapters/http.js';
 import type { Adapters, RouteSpec } from '../routes/types.js';
+import type { AiEngine } from './ai/engine.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
@@ -16,6 +17,7 @@ import type { StateStore } from './state/types.js';
 /** Everything built once at boot (src/compose.ts) and handed to the app. Closed in reverse order by closeDeps. */
 export interface Deps {
   config: Config;
+  ai: AiEngine;
   logger: Logger;
   metrics: Metrics;
   flagProvider: FlagProvider;

@@ -82,6 +82,42 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['code'] as const,
       registers,
     }),
+    aiTokens: new Counter({
+      name: 'gateway_ai_tokens_total',
+      help: 'LLM tokens spent (input + output), by slice and model.',
+      labelNames: ['slice', 'model'] as const,
+      registers,
+    }),
+    aiCost: new Counter({
+      name: 'gateway_ai_cost_usd_total',
+      help: 'Estimated LLM cost in USD, by slice (configured prices).',
+      labelNames: ['slice'] as const,
+      registers,
+    }),
+    aiLlmCalls: new Counter({
+      name: 'gateway_ai_llm_calls_total',
+      help: 'LLM calls by model and outcome (ok or the failure kind).',
+      labelNames: ['model', 'outcome'] as const,
+      registers,
+    }),
+    aiClassifications: new Counter({
+      name: 'gateway_ai_classifications_total',
+      help: 'Intent classifications by intent, deciding tier and whether they ended in a handoff.',
+      labelNames: ['intent', 'tier', 'handoff'] as const,
+      registers,
+    }),
+    aiAnswers: new Counter({
+      name: 'gateway_ai_answers_total',
+      help: 'Automation outcomes by slice, kind (reply, handoff) and prompt id@version (none when no prompt was used).',
+      labelNames: ['slice', 'kind', 'prompt'] as const,
+      registers,
+    }),
+    handoffs: new Counter({
+      name: 'gateway_handoffs_total',
+      help: 'Handoffs delivered to the legacy agent queue, by slice and reason.',
+      labelNames: ['slice', 'reason'] as const,
+      registers,
+    }),
     websockets: new Gauge({
       name: 'gateway_websocket_tunnels',
       help: 'Open websocket tunnels to legacy.',

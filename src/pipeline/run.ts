@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FlagContext } from '../../flags/context.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
+import type { AiEngine } from '../ai/engine.js';
 import type { Config } from '../config.js';
 import type { ContractApi } from '../contracts-api/server.js';
 import { Errors, GatewayError } from '../errors.js';
@@ -16,6 +17,7 @@ import { readBody } from './body.js';
 import { type Breaker, createBreaker } from './breaker.js';
 import { classifyFailure, NewPathStatusError, withDeadline } from './fallback.js';
 import type { FlagGate } from './flags.js';
+import { createIntentRouter } from './intents.js';
 import { decide, type FallbackReason, type Plan, type RoutingReason } from './plan.js';
 import { createRouter } from './router.js';
 import { createSliceStats, type SliceStats } from './stats.js';
@@ -34,11 +36,16 @@ export interface PipelineDeps {
   publicOrigin(req: IncomingMessage): string;
   /** The contract API for new clients, when enabled (it reserves its prefix). */
   contractApi: ContractApi | null;
+  /** AI automation for customer messages (intent routing); null disables intent slices. */
+  ai: AiEngine | null;
 }
 
-/** Per-route runtime precomputed at boot: flag names, breaker, metric children, stats. */
-export interface RouteRuntime {
-  spec: RouteSpec;
+/** What the admin view and the breaker need to know about a slice (route slices and intent slices alike). */
+export type SliceInfo = Pick<RouteSpec, 'id' | 'slice' | 'method' | 'paths' | 'description' | 'deadlineMs'>;
+
+/** Per-slice runtime precomputed at boot: deadline, body cap, breaker, stats. */
+export interface RouteRuntime<S extends SliceInfo = SliceInfo> {
+  spec: S;
   deadlineMs: number;
   maxBody: number;
   breaker: Breaker;
@@ -46,7 +53,7 @@ export interface RouteRuntime {
 }
 
 /** What one request did, for the access log and metrics. */
-interface Outcome {
+export interface Outcome {
   route: string;
   slice: string;
   mode: Plan['mode'] | 'passthrough';
@@ -73,7 +80,7 @@ const ADAPTER_HEADERS = [
 
 export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[]) {
   const { config, metrics, logger, passthrough, flags, state, shadow } = deps;
-  const runtimes: RouteRuntime[] = routes.map((spec) => {
+  function makeRuntime<S extends SliceInfo>(spec: S): RouteRuntime<S> {
     const override = config.pipeline.slices[spec.slice] ?? {};
     const gauge = metrics.breakerState.labels(spec.slice);
     gauge.set(0);
@@ -91,8 +98,9 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       breaker,
       stats: createSliceStats(),
     };
-  });
-  const router = createRouter(runtimes);
+  }
+  const sliceRuntimes = routes.map((spec) => makeRuntime(spec));
+  const router = createRouter(sliceRuntimes);
   const ctxHeaders = config.flags.contextHeaders;
   const exposeHeaders = config.pipeline.exposeDecisionHeaders;
   const accessLog = config.log.access;
@@ -226,6 +234,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       return;
     }
     const match = router.match(req.method ?? 'GET', req.url ?? '/');
+    const conversationId = match || !intents ? null : intents.match(req.method ?? 'GET', canonicalPath(req.url ?? '/'));
+    if (conversationId !== null && intents) {
+      intents.handle(req, res, conversationId, requestId, t0).catch((err: unknown) => {
+        logger.error({ err, reqId: requestId }, 'intent pipeline failure');
+        sendProblem(res, err instanceof GatewayError ? err : Errors.INTERNAL.create({ cause: err }), requestId);
+      });
+      return;
+    }
     if (!match) {
       forwardLegacy(req, res, requestId, undefined, exposeHeaders ? PASSTHROUGH_DECISION : undefined, (r) =>
         finishPassthrough(req, requestId, t0, r),
@@ -256,7 +272,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   }
 
   async function runSlice(
-    rt: RouteRuntime,
+    rt: RouteRuntime<RouteSpec>,
     params: Record<string, string>,
     req: IncomingMessage,
     res: ServerResponse,
@@ -462,7 +478,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   }
 
   function runWithShadow(
-    rt: RouteRuntime,
+    rt: RouteRuntime<RouteSpec>,
     sreq: SliceRequest,
     req: IncomingMessage,
     res: ServerResponse,
@@ -500,6 +516,36 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     });
   }
 
+  const intents = deps.ai
+    ? createIntentRouter({
+        config,
+        metrics,
+        logger,
+        flags,
+        state,
+        shadow,
+        adapters: deps.adapters,
+        ai: deps.ai,
+        makeRuntime,
+        baseContext,
+        adapterHeaders,
+        forwardLegacy,
+        finish,
+        decisionHeaders: (mode, by, reason) =>
+          exposeHeaders
+            ? [
+                'x-gateway-served-by',
+                by,
+                'x-gateway-mode',
+                mode,
+                ...(reason && reason !== 'flag_on' && reason !== 'flag_off'
+                  ? ['x-gateway-fallback-reason', reason]
+                  : []),
+              ]
+            : undefined,
+      })
+    : null;
+  const runtimes: RouteRuntime[] = [...sliceRuntimes, ...(intents?.runtimes ?? [])];
   return { handle, runtimes };
 }
 
@@ -511,6 +557,14 @@ export function adapterHeaders(req: IncomingMessage): Record<string, string> {
     if (typeof v === 'string') out[name] = v;
   }
   return out;
+}
+
+/** The path of a canonical request target, or '' (never matches) for encoded or dot-segment paths. */
+function canonicalPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path.includes('%') || path.includes('//') || /\/\.\.?(\/|$)/.test(path)) return '';
+  return path;
 }
 
 const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];

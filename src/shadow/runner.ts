@@ -24,7 +24,13 @@ export interface ShadowRunner {
   admit(slice: string): boolean;
   skip(slice: string, reason: SkipReason): void;
   /** Runs the candidate after legacy answered; releases the slot. */
-  run(slice: string, legacy: LegacyCapture, candidate: (signal: AbortSignal) => Promise<NewResponse>): void;
+  run(
+    slice: string,
+    legacy: LegacyCapture,
+    candidate: (signal: AbortSignal) => Promise<NewResponse>,
+    /** Slice-specific comparison (e.g. on a contract); default: status + JSON equality. A throw counts as a mismatch. */
+    compare?: (legacy: LegacyCapture, candidate: NewResponse) => boolean,
+  ): void;
   /** Abandon a reserved slot without running. */
   release(): void;
   inFlight(): number;
@@ -45,7 +51,12 @@ export function createShadowRunner(opts: {
     if (inFlight === 0 && idle) idle();
   };
 
-  async function execute(slice: string, legacy: LegacyCapture, candidate: (s: AbortSignal) => Promise<NewResponse>) {
+  async function execute(
+    slice: string,
+    legacy: LegacyCapture,
+    candidate: (s: AbortSignal) => Promise<NewResponse>,
+    same: (l: LegacyCapture, c: NewResponse) => boolean,
+  ) {
     if (legacy.body === 'truncated') {
       opts.metrics.shadowSkipped.labels(slice, 'response_too_large').inc();
       return;
@@ -53,7 +64,13 @@ export function createShadowRunner(opts: {
     let result: ShadowResult;
     try {
       const cand = await withDeadline(opts.deadlineMs, new AbortController(), candidate);
-      result = compare(legacy, cand) ? 'match' : 'value_mismatch';
+      let equal = false;
+      try {
+        equal = same(legacy, cand);
+      } catch {
+        equal = false;
+      }
+      result = equal ? 'match' : 'value_mismatch';
     } catch (err) {
       result = err instanceof DeadlineError ? 'candidate_timeout' : 'candidate_error';
       opts.logger.debug({ slice, err }, 'shadow candidate failed');
@@ -73,9 +90,9 @@ export function createShadowRunner(opts: {
     skip(slice, reason) {
       opts.metrics.shadowSkipped.labels(slice, reason).inc();
     },
-    run(slice, legacy, candidate) {
+    run(slice, legacy, candidate, same = compare) {
       setImmediate(() => {
-        execute(slice, legacy, candidate).then(done, (err: unknown) => {
+        execute(slice, legacy, candidate, same).then(done, (err: unknown) => {
           opts.logger.warn({ slice, err }, 'shadow run crashed');
           done();
         });
