@@ -9,6 +9,7 @@ import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/
 import type { RouteSpec } from '../../routes/types.js';
 import { type ConfigInput, loadConfig } from '../../src/config.js';
 import { type RunningGateway, startGateway } from '../../src/gateway.js';
+import type { Logger } from '../../src/observability/logger.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const VIEWER_TOKEN = 'test-viewer-token-0123456789';
@@ -32,6 +33,7 @@ export interface StackOptions {
   overrides?: ConfigInput;
   routes?: readonly RouteSpec[];
   flagProvider?: FlagProvider;
+  logger?: Logger;
   /** Initial flags document; default: every flag off. */
   flags?: ClientFeaturesDoc;
 }
@@ -66,6 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const gw = await startGateway(config, {
     ...(opts.routes ? { routes: opts.routes } : {}),
     ...(opts.flagProvider ? { flagProvider: opts.flagProvider } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const setFlag = (name: string, change: FlagChange) => {
     doc = applyFlagChange(doc, name, change);
