@@ -63,7 +63,12 @@ export const ConfigSchema = z
         maxRewriteBufferBytes: z.number().int().positive().default(1_048_576),
         /** Per legacy system base URLs for the adapters (new paths); each defaults to `legacy.url`. */
         systems: z
-          .object({ ticketing: z.url().optional(), crm: z.url().optional(), orders: z.url().optional(), conversations: z.url().optional() })
+          .object({
+            ticketing: z.url().optional(),
+            crm: z.url().optional(),
+            orders: z.url().optional(),
+            conversations: z.url().optional(),
+          })
           .strict()
           .default({}),
         /** IANA zone of legacy `YYYYMMDD HHmmss` timestamps (CRM, order service). The simulator writes UTC. */

@@ -56,7 +56,16 @@ export function createFlagGate(
     const serveIsFull = serveOn && serve?.rolloutPercent === 100 && !serve.constrained;
     const shadowOn = shadow?.enabled === true && shadow.rolloutPercent !== 0;
     const stage: Stage = serveIsFull ? 'live' : serveOn ? 'canary' : shadowOn ? 'shadow' : 'legacy';
-    return { serveName, shadowName, serve, shadow, stage, serveIsFull, mayServe: mayEnable(serve), mayShadow: mayEnable(shadow) };
+    return {
+      serveName,
+      shadowName,
+      serve,
+      shadow,
+      stage,
+      serveIsFull,
+      mayServe: mayEnable(serve),
+      mayShadow: mayEnable(shadow),
+    };
   }
 
   // The kill switch is global (evaluated without context): computed once per flag change, not per request.
