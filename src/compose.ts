@@ -135,5 +135,12 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.legacyPool.close();
   await deps.state.close();
   await deps.flagProvider.close();
-  deps.logger.flush();
+  // Buffered log lines (the access log batches writes) must reach stdout before the process exits.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    deps.logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
