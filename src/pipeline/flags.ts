@@ -70,15 +70,23 @@ export function createFlagGate(
 
   // The kill switch is global (evaluated without context): computed once per flag change, not per request.
   let killSwitchCache: boolean | null = null;
+  let usableCache = false;
+  let usableAt = Number.NEGATIVE_INFINITY;
   const unsubscribeKill = provider.onChange(() => {
     killSwitchCache = null;
+    usableAt = Number.NEGATIVE_INFINITY;
   });
 
   return {
     provider,
     usable() {
+      // Staleness is counted in seconds: re-reading the provider's status every 100 ms is plenty (and cheap).
+      const t = now();
+      if (t - usableAt < 100) return usableCache;
       const s = provider.status();
-      return s.ready && s.lastSyncAt !== null && now() - s.lastSyncAt <= maxStaleMs;
+      usableCache = s.ready && s.lastSyncAt !== null && t - s.lastSyncAt <= maxStaleMs;
+      usableAt = t;
+      return usableCache;
     },
     stalenessSeconds() {
       const s = provider.status();

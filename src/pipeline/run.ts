@@ -61,8 +61,8 @@ export interface Outcome {
   reason: RoutingReason | FallbackReason | null;
   fallback: boolean;
   status: number;
-  error?: GatewayError;
-  aborted?: boolean;
+  error?: GatewayError | undefined;
+  aborted?: boolean | undefined;
 }
 
 /** Client headers that new handlers pass on to legacy adapters. */
@@ -108,6 +108,16 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const passthroughOk = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'ok');
   const passthroughErr = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'error');
   const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
+  // Metric children by label key: prom-client hashes label values on every labels() call; the set is small and fixed.
+  const children = new Map<string, { inc(n?: number): void; observe(v: number): void }>();
+  function child<T extends object>(key: string, make: () => T): T {
+    let c = children.get(key);
+    if (!c) {
+      c = make() as unknown as { inc(n?: number): void; observe(v: number): void };
+      children.set(key, c);
+    }
+    return c as unknown as T;
+  }
   let seq = 0;
   const idPrefix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
@@ -125,8 +135,10 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       passthroughDur.observe(seconds);
     } else {
       const outcome = o.error ? 'error' : o.fallback ? 'fallback' : 'ok';
-      metrics.requests.labels(o.route, o.slice, o.servedBy, outcome).inc();
-      metrics.duration.labels(o.route, o.servedBy).observe(seconds);
+      child(`r|${o.route}|${o.slice}|${o.servedBy}|${outcome}`, () =>
+        metrics.requests.labels(o.route, o.slice, o.servedBy, outcome),
+      ).inc();
+      child(`d|${o.route}|${o.servedBy}`, () => metrics.duration.labels(o.route, o.servedBy)).observe(seconds);
     }
     if (o.error) metrics.upstreamErrors.labels(o.error.code).inc();
     if (!accessLog) return;
@@ -159,8 +171,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       reason: null,
       fallback: false,
       status: r.status,
-      ...(r.error ? { error: r.error } : {}),
-      ...(r.aborted ? { aborted: true } : {}),
+      error: r.error,
+      aborted: r.aborted,
     });
   }
 
@@ -291,14 +303,15 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       headers: req.headers,
       body: null,
     };
-    const fctx = spec.context(sreq, baseContext(req));
     const sliceFlags = flags.slice(spec.slice);
     const usable = flags.usable();
     const killSwitch = usable && flags.killSwitch();
     const pinned = state.getPin(spec.slice) !== undefined;
     const open = usable && !killSwitch && !pinned;
-    const serve = open && sliceFlags.mayServe && flags.isEnabled(sliceFlags.serveName, fctx);
-    const shadowSel = open && !serve && sliceFlags.mayShadow && flags.isEnabled(sliceFlags.shadowName, fctx);
+    // The flag context is built only when a flag can actually select this request.
+    const fctx = open && (sliceFlags.mayServe || sliceFlags.mayShadow) ? spec.context(sreq, baseContext(req)) : null;
+    const serve = fctx !== null && sliceFlags.mayServe && flags.isEnabled(sliceFlags.serveName, fctx);
+    const shadowSel = fctx !== null && !serve && sliceFlags.mayShadow && flags.isEnabled(sliceFlags.shadowName, fctx);
     const plan = decide({
       killSwitch,
       pinned,
@@ -315,14 +328,17 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       (r: ForwardResult): void => {
         if (r.error) stats.errors++;
         else stats.servedByLegacy++;
+        // A flat literal: spreading conditional objects here cost ~5 % of the slice path (profile).
         finish(req, requestId, t0, {
-          ...base,
+          route: spec.id,
+          slice: spec.slice,
+          mode: plan.mode,
           servedBy: 'legacy',
           reason,
           fallback,
           status: r.status,
-          ...(r.error ? { error: r.error } : {}),
-          ...(r.aborted ? { aborted: true } : {}),
+          error: r.error,
+          aborted: r.aborted,
         });
       };
     const decisionHeaders = (reason: string | null, by: 'legacy' | 'new'): string[] | undefined =>
@@ -338,7 +354,9 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
 
     if (plan.target === 'legacy') {
       count(stats.routing, plan.reason);
-      metrics.routing.labels(spec.slice, 'legacy', plan.reason).inc();
+      child(`rt|${spec.slice}|legacy|${plan.reason}`, () =>
+        metrics.routing.labels(spec.slice, 'legacy', plan.reason),
+      ).inc();
       if (plan.shadow) {
         runWithShadow(rt, sreq, req, res, requestId, decisionHeaders(null, 'legacy'), legacyDone(plan.reason, false));
         return;
