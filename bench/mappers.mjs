@@ -65,13 +65,14 @@ for (const f of families) {
   let bytes = Number.NaN;
   for (let attempt = 0; attempt < 5 && Number.isNaN(bytes); attempt++) {
     globalThis.gc();
-    await new Promise((r) => setImmediate(r));
+    // GC entries reach the observer asynchronously: let the forced one arrive before counting.
+    await new Promise((r) => setTimeout(r, 50));
     const before = gcs;
     const h0 = process.memoryUsage().heapUsed;
     const ops = 500;
     for (let i = 0; i < ops; i++) f.run(f.inputs[i % f.inputs.length]);
     const h1 = process.memoryUsage().heapUsed;
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
     if (gcs === before) bytes = (h1 - h0) / ops;
   }
   rows.push({ family: f.name, 'ops/s': Math.round(n / seconds), 'µs/op': ((seconds / n) * 1e6).toFixed(1), 'KB allocated/op': Number.isNaN(bytes) ? 'n/a (GC in every window)' : (bytes / 1024).toFixed(1) });
