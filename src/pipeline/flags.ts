@@ -21,6 +21,16 @@ export interface SliceFlags {
  * The pipeline's view of flags: the provider plus staleness (last known state, then legacy after
  * maxStalenessSeconds) and per-slice definition summaries cached until the provider reports a change.
  */
+/** Inputs the routing plan needs for one request (see plan.ts `decide`). */
+export interface PlanInputs {
+  killSwitch: boolean;
+  pinned: boolean;
+  flagsUsable: boolean;
+  serve: boolean;
+  shadow: boolean;
+  serveIsFull: boolean;
+}
+
 export interface FlagGate {
   readonly provider: FlagProvider;
   usable(): boolean;
@@ -28,6 +38,11 @@ export interface FlagGate {
   killSwitch(): boolean;
   isEnabled(name: string, ctx: FlagContext): boolean;
   slice(slice: string): SliceFlags;
+  /**
+   * Everything the plan needs for one request to `slice`: kill switch, pin, staleness, then the serve and shadow
+   * flags. The flag context is built (by `context`) only when a flag can actually select the request.
+   */
+  planInputs(slice: string, pinned: boolean, context: () => FlagContext): PlanInputs;
   close(): void;
 }
 
@@ -104,6 +119,16 @@ export function createFlagGate(
         cache.set(slice, s);
       }
       return s;
+    },
+    planInputs(slice, pinned, context) {
+      const f = this.slice(slice);
+      const flagsUsable = this.usable();
+      const killSwitch = flagsUsable && this.killSwitch();
+      const open = flagsUsable && !killSwitch && !pinned;
+      const ctx = open && (f.mayServe || f.mayShadow) ? context() : null;
+      const serve = ctx !== null && f.mayServe && provider.isEnabled(f.serveName, ctx);
+      const shadow = ctx !== null && !serve && f.mayShadow && provider.isEnabled(f.shadowName, ctx);
+      return { killSwitch, pinned, flagsUsable, serve, shadow, serveIsFull: f.serveIsFull };
     },
     close() {
       unsubscribe();

@@ -219,21 +219,7 @@ export function createIntentRouter(kit: IntentKit) {
       conversationId: turn.conversationId,
       intent: spec.intent.intent,
     };
-    const sliceFlags = flags.slice(slice);
-    const usable = flags.usable();
-    const killSwitch = usable && flags.killSwitch();
-    const pinned = state.getPin(slice) !== undefined;
-    const open = usable && !killSwitch && !pinned;
-    const serve = open && sliceFlags.mayServe && flags.isEnabled(sliceFlags.serveName, fctx);
-    const shadowSel = open && !serve && sliceFlags.mayShadow && flags.isEnabled(sliceFlags.shadowName, fctx);
-    const plan = decide({
-      killSwitch,
-      pinned,
-      flagsUsable: usable,
-      serve,
-      shadow: shadowSel,
-      serveIsFull: sliceFlags.serveIsFull,
-    });
+    const plan = decide(flags.planInputs(slice, state.getPin(slice) !== undefined, () => fctx));
     stats.requests++;
     const count = <K extends string>(rec: Partial<Record<K, number>>, k: K) => {
       rec[k] = (rec[k] ?? 0) + 1;

@@ -303,23 +303,9 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       headers: req.headers,
       body: null,
     };
-    const sliceFlags = flags.slice(spec.slice);
-    const usable = flags.usable();
-    const killSwitch = usable && flags.killSwitch();
-    const pinned = state.getPin(spec.slice) !== undefined;
-    const open = usable && !killSwitch && !pinned;
-    // The flag context is built only when a flag can actually select this request.
-    const fctx = open && (sliceFlags.mayServe || sliceFlags.mayShadow) ? spec.context(sreq, baseContext(req)) : null;
-    const serve = fctx !== null && sliceFlags.mayServe && flags.isEnabled(sliceFlags.serveName, fctx);
-    const shadowSel = fctx !== null && !serve && sliceFlags.mayShadow && flags.isEnabled(sliceFlags.shadowName, fctx);
-    const plan = decide({
-      killSwitch,
-      pinned,
-      flagsUsable: usable,
-      serve,
-      shadow: shadowSel,
-      serveIsFull: sliceFlags.serveIsFull,
-    });
+    const plan = decide(
+      flags.planInputs(spec.slice, state.getPin(spec.slice) !== undefined, () => spec.context(sreq, baseContext(req))),
+    );
     stats.requests++;
     const base = { route: spec.id, slice: spec.slice, mode: plan.mode } as const;
 

@@ -1,22 +1,9 @@
 import { once } from 'node:events';
-import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { rawHttp } from '../helpers/raw-http.js';
 import { header, type Pair, send, startPair } from '../helpers/transparency.js';
-
-function rawHttp(origin: string, text: string): Promise<string> {
-  const u = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(Number(u.port), u.hostname, () => sock.write(text));
-    let data = '';
-    sock.on('data', (d) => {
-      data += d.toString('latin1');
-    });
-    sock.on('end', () => resolve(data));
-    sock.on('error', reject);
-  });
-}
 
 let p: Pair;
 beforeAll(async () => {

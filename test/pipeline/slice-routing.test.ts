@@ -1,19 +1,6 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawHttp } from '../helpers/raw-http.js';
 import { get, type Stack, startStack } from '../helpers/stack.js';
-
-function rawRequest(origin: string, text: string): Promise<string> {
-  const u = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(Number(u.port), u.hostname, () => sock.write(text));
-    let data = '';
-    sock.on('data', (d) => {
-      data += d.toString('latin1');
-    });
-    sock.on('end', () => resolve(data));
-    sock.on('error', reject);
-  });
-}
 
 let s: Stack;
 beforeAll(async () => {
@@ -90,7 +77,7 @@ describe('per-slice flag routing', () => {
       '/api/v2/x/../tickets/1.json',
     ]) {
       // Raw request line: an HTTP client library would normalise the dot segments away.
-      const head = await rawRequest(s.gw.publicUrl, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const head = await rawHttp(s.gw.publicUrl, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(head, path).toMatch(/x-gateway-served-by: legacy/i);
     }
   });
