@@ -4,12 +4,12 @@
 // Allocation is measured as young-generation heap growth over a window with no GC (large semi-space, gc()
 // before each window); a window in which a GC ran is repeated, so the figure is never silently wrong.
 import { PerformanceObserver } from 'node:perf_hooks';
-import { customerFromLegacy, customerToLegacy } from '../dist/mappers/customer.js';
-import { messageFromLegacy, messageToLegacy } from '../dist/mappers/conversation.js';
-import { orderFromLegacy, orderToLegacy } from '../dist/mappers/order.js';
-import { ticketFromLegacy, ticketToLegacy } from '../dist/mappers/ticket.js';
 import { parseOrderServiceXml } from '../dist/legacy-adapters/orders-soap.js';
 import { startSimulator } from '../dist/legacy-adapters/simulator/server.js';
+import { messageFromLegacy, messageToLegacy } from '../dist/mappers/conversation.js';
+import { customerFromLegacy, customerToLegacy } from '../dist/mappers/customer.js';
+import { orderFromLegacy, orderToLegacy } from '../dist/mappers/order.js';
+import { ticketFromLegacy, ticketToLegacy } from '../dist/mappers/ticket.js';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('run with: node --expose-gc --max-semi-space-size=256 bench/mappers.mjs (npm run bench:mappers does)');
@@ -40,16 +40,46 @@ for (let i = 1001; i <= 1040; i++) {
 await fetch(`${sim.url}/api/v2/conversations/bench/messages`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ message: { author: { type: 'user', id: '10001' }, content: { type: 'text', text: 'where is my order?' } } }),
+  body: JSON.stringify({
+    message: { author: { type: 'user', id: '10001' }, content: { type: 'text', text: 'where is my order?' } },
+  }),
 });
 const messages = JSON.parse(await get('/api/v2/conversations/bench/messages')).messages;
 await sim.close();
 
 const families = [
-  { name: 'ticket (REST)', inputs: tickets, run: (t) => { const m = ticketFromLegacy(t); return JSON.stringify(ticketToLegacy(m.value, m.carry)); } },
-  { name: 'customer (CRM)', inputs: customers, run: (c) => { const m = customerFromLegacy(c, { timeZone: 'UTC' }); return JSON.stringify(customerToLegacy(m.value, m.carry, { timeZone: 'UTC' })); } },
-  { name: 'order (SOAP object)', inputs: orders, run: (o) => { const m = orderFromLegacy(o, { timeZone: 'UTC' }); return orderToLegacy(m.value, m.carry, { timeZone: 'UTC' }); } },
-  { name: 'message (bot)', inputs: messages, run: (x) => { const m = messageFromLegacy(x); return JSON.stringify(messageToLegacy(m.value, m.carry)); } },
+  {
+    name: 'ticket (REST)',
+    inputs: tickets,
+    run: (t) => {
+      const m = ticketFromLegacy(t);
+      return JSON.stringify(ticketToLegacy(m.value, m.carry));
+    },
+  },
+  {
+    name: 'customer (CRM)',
+    inputs: customers,
+    run: (c) => {
+      const m = customerFromLegacy(c, { timeZone: 'UTC' });
+      return JSON.stringify(customerToLegacy(m.value, m.carry, { timeZone: 'UTC' }));
+    },
+  },
+  {
+    name: 'order (SOAP object)',
+    inputs: orders,
+    run: (o) => {
+      const m = orderFromLegacy(o, { timeZone: 'UTC' });
+      return orderToLegacy(m.value, m.carry, { timeZone: 'UTC' });
+    },
+  },
+  {
+    name: 'message (bot)',
+    inputs: messages,
+    run: (x) => {
+      const m = messageFromLegacy(x);
+      return JSON.stringify(messageToLegacy(m.value, m.carry));
+    },
+  },
 ];
 
 const rows = [];
@@ -75,6 +105,11 @@ for (const f of families) {
     await new Promise((r) => setTimeout(r, 50));
     if (gcs === before) bytes = (h1 - h0) / ops;
   }
-  rows.push({ family: f.name, 'ops/s': Math.round(n / seconds), 'µs/op': ((seconds / n) * 1e6).toFixed(1), 'KB allocated/op': Number.isNaN(bytes) ? 'n/a (GC in every window)' : (bytes / 1024).toFixed(1) });
+  rows.push({
+    family: f.name,
+    'ops/s': Math.round(n / seconds),
+    'µs/op': ((seconds / n) * 1e6).toFixed(1),
+    'KB allocated/op': Number.isNaN(bytes) ? 'n/a (GC in every window)' : (bytes / 1024).toFixed(1),
+  });
 }
 console.table(rows);
