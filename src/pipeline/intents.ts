@@ -303,13 +303,26 @@ export function createIntentRouter(kit: IntentKit) {
     rt.breaker.success();
     turn.memory.customerTexts.push(turn.message.text);
     if (turn.memory.customerTexts.length > 10) turn.memory.customerTexts.shift();
-    metrics.aiAnswers
-      .labels(
+    const promptLabel =
+      outcome.kind === 'reply' && outcome.prompt ? `${outcome.prompt.id}@${outcome.prompt.version}` : 'none';
+    metrics.aiAnswers.labels(slice, outcome.kind, promptLabel).inc();
+    // One line per automation answer: which intent, tier and prompt version produced it (never the customer's text).
+    logger.info(
+      {
+        reqId: requestId,
         slice,
-        outcome.kind,
-        outcome.kind === 'reply' && outcome.prompt ? `${outcome.prompt.id}@${outcome.prompt.version}` : 'none',
-      )
-      .inc();
+        kind: outcome.kind,
+        intent: turn.classification.intent,
+        tier: turn.classification.tier,
+        confidence: Math.round(turn.classification.confidence * 1000) / 1000,
+        prompt: promptLabel,
+        classifierPrompt: turn.classification.prompt
+          ? `${turn.classification.prompt.id}@${turn.classification.prompt.version}`
+          : undefined,
+        handoffReason: outcome.kind === 'handoff' ? outcome.reason : undefined,
+      },
+      'automation answer',
+    );
 
     if (outcome.kind === 'handoff') {
       await deliverHandoff(slice, req, turn, outcome, requestId);
