@@ -1,0 +1,65 @@
+/**
+ * CPU accounting from /proc, per measured run: the CPU time each of our processes spent (so the table can show
+ * CPU µs per request, which stays meaningful when the machine is shared), and how busy the server CPU was with
+ * processes that are not ours (other people's test runs on the same machine skew every number; this says by how
+ * much). Linux only; elsewhere every figure is null.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const TICK_US = 1e6 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
+
+/** utime + stime of a process (all its threads), in µs. */
+function processUs(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US; // fields 14 and 15 of proc(5), counted after "pid (comm) "
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and total µs of one CPU (busy = total − idle − iowait). */
+function cpuUs(cpu) {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((s, x) => s + x, 0);
+    return { busy: (total - v[3] - v[4]) * TICK_US, total: total * TICK_US };
+  } catch {
+    return null;
+  }
+}
+
+/** Starts a measurement; the returned function ends it. pids: { server, upstream } (the same pid for `direct`). */
+export function startCpuMeter(pids, serverCpu) {
+  const uniq = [...new Set([pids.server, pids.upstream])];
+  const before = new Map(uniq.map((p) => [p, processUs(p)]));
+  const cpuBefore = serverCpu === null ? null : cpuUs(serverCpu);
+  return function stop(requests) {
+    const d = (p) => {
+      const now = processUs(p);
+      return now === null || before.get(p) === null ? null : now - before.get(p);
+    };
+    const server = d(pids.server);
+    const upstream = pids.upstream === pids.server ? server : d(pids.upstream);
+    const out = {
+      serverUsPerReq: server === null ? null : server / requests,
+      upstreamUsPerReq: upstream === null ? null : upstream / requests,
+      foreignPct: null,
+    };
+    const cpuAfter = serverCpu === null ? null : cpuUs(serverCpu);
+    if (cpuBefore && cpuAfter && server !== null && upstream !== null) {
+      const ours = pids.upstream === pids.server ? server : server + upstream;
+      const elapsed = cpuAfter.total - cpuBefore.total;
+      // Only meaningful when the upstream shares the server's CPU (else its time is on another CPU).
+      const sameCpu = pids.upstream === pids.server || pids.sharedCpu;
+      const foreign = cpuAfter.busy - cpuBefore.busy - (sameCpu ? ours : server);
+      out.foreignPct = elapsed > 0 ? Math.max(0, (100 * foreign) / elapsed) : null;
+    }
+    return out;
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The load generator: wrk (Debian package; one thread costs far less CPU than autocannon, which matters on 2 cores)
+ * or autocannon as the fallback, each in its own process pinned to the load-generator CPU. Both report through the
+ * same BENCH_JSON line, normalised here to req/s and milliseconds.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hasCommand, pinned, runCaptured } from './children.mjs';
+
+const LUA = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+const AUTOCANNON_CHILD = fileURLToPath(new URL('./autocannon-child.mjs', import.meta.url));
+const INSTALL_WRK = 'command -v wrk || (apt-get update && apt-get install -y wrk)';
+
+/** Picks the tool: BENCH_TOOL if set, else wrk (installed here if missing and possible), else autocannon. */
+export function chooseTool(requested) {
+  if (requested === 'autocannon') return 'autocannon';
+  if (hasCommand('wrk')) return 'wrk';
+  process.stdout.write(`wrk not found; installing it: ${INSTALL_WRK}\n`);
+  spawnSync('sh', ['-c', INSTALL_WRK], { stdio: 'inherit' });
+  if (hasCommand('wrk')) return 'wrk';
+  if (requested === 'wrk') throw new Error('BENCH_TOOL=wrk but wrk could not be installed');
+  process.stdout.write('wrk could not be installed: falling back to autocannon (costs more CPU per request)\n');
+  return 'autocannon';
+}
+
+export function toolVersion(tool) {
+  if (tool === 'wrk') {
+    const first = (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0];
+    return first.replace(/\s*Copyright.*$/, '').trim();
+  }
+  return `autocannon ${spawnSync(process.execPath, ['-p', "require('autocannon/package.json').version"], { encoding: 'utf8' }).stdout.trim()}`;
+}
+
+/**
+ * One load run against url. Returns { requests, seconds, rps, p50, p90, p99, p999, max (ms), non2xx, socketErrors }.
+ * wrk counts any status ≥ 400 as a status error; autocannon counts non-2xx.
+ */
+export async function runLoad({ tool, url, seconds, connections, cpu, headers }) {
+  let cmd;
+  let args;
+  if (tool === 'wrk') {
+    const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+    [cmd, args] = pinned(cpu, 'wrk', [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      LUA,
+      ...h,
+      url,
+    ]);
+  } else {
+    const opts = JSON.stringify({ url, connections, seconds, headers });
+    [cmd, args] = pinned(cpu, process.execPath, [AUTOCANNON_CHILD, opts]);
+  }
+  const res = await runCaptured(cmd, args, (seconds + 60) * 1000);
+  const line = res.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+  if (res.code !== 0 || !line) {
+    throw new Error(`${tool} failed (code ${res.code}, signal ${res.signal}):\n${res.stdout}${res.stderr}`);
+  }
+  const r = JSON.parse(line.slice('BENCH_JSON '.length));
+  const secs = r.durationUs / 1e6;
+  return {
+    requests: r.requests,
+    seconds: secs,
+    rps: r.requests / secs,
+    p50: r.p50Us / 1000,
+    p90: r.p90Us / 1000,
+    p99: r.p99Us / 1000,
+    p999: r.p999Us / 1000,
+    max: r.maxUs / 1000,
+    non2xx: r.status,
+    socketErrors: r.connect + r.read + r.write + r.timeout,
+  };
+}

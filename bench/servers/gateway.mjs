@@ -1,0 +1,50 @@
+/**
+ * The gateway under test, as production runs it: compiled dist/, file flags, prom-client metrics, and the access
+ * log on (pino JSON, async, to a file so the terminal stays readable and the cost stays real).
+ * Usage: node bench/servers/gateway.mjs <upstream-url> <flags-file> <access-log-file> [options-json]
+ * options (for attributing costs; the defaults are the setting the table reports):
+ *   log: 'file' (pino.destination, sync: false: one write per line when idle) | 'buffered' (minLength 4096) |
+ *        'sync' (sync: true: a write(2) on the main thread per line, no thread-pool hop) | 'off'
+ *   publicUrl: the gateway's configured public origin (default: none, so its listen address, which has the same
+ *              length as the upstream's and lets the body rewrite run inline without buffering)
+ */
+import pino from 'pino';
+import { loadConfig } from '../../dist/src/config.js';
+import { startGateway } from '../../dist/src/gateway.js';
+import { createLogger } from '../../dist/src/observability/logger.js';
+import { announce, stopOnSignal } from './child-ipc.mjs';
+
+const [upstream, flagsFile, logFile, optionsJson] = process.argv.slice(2);
+if (!upstream || !flagsFile || !logFile) throw new Error('usage: gateway.mjs <upstream-url> <flags-file> <log-file>');
+const options = { log: 'file', publicUrl: '', ...JSON.parse(optionsJson ?? '{}') };
+if (!['file', 'buffered', 'sync', 'off'].includes(options.log)) throw new Error(`unknown log mode ${options.log}`);
+
+// env: {} so GATEWAY_* variables of the machine running the bench cannot change what is measured.
+const config = loadConfig({
+  env: {},
+  overrides: {
+    host: '127.0.0.1',
+    port: 0,
+    adminPort: 0,
+    legacy: { url: upstream },
+    flags: { file: flagsFile },
+    log: { access: options.log !== 'off', level: 'info' },
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  },
+});
+const destination = pino.destination({
+  dest: logFile,
+  sync: options.log === 'sync',
+  ...(options.log === 'buffered' ? { minLength: 4096 } : {}),
+});
+const logger = createLogger({ level: 'info', destination });
+const gw = await startGateway(config, { logger });
+announce({ url: gw.publicUrl, adminUrl: gw.adminUrl });
+stopOnSignal(async () => {
+  await gw.close();
+  try {
+    destination.flushSync();
+  } catch {
+    // not open yet or already closed: nothing left to flush
+  }
+});
