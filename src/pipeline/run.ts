@@ -108,6 +108,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const passthroughOk = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'ok');
   const passthroughErr = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'error');
   const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
+  const passthroughLog = logger.child({
+    route: 'passthrough',
+    slice: 'passthrough',
+    mode: 'passthrough',
+    servedBy: 'legacy',
+    reason: null,
+    fallback: false,
+  });
   // Metric children by label key: prom-client hashes label values on every labels() call; the set is small and fixed.
   const children = new Map<string, { inc(n?: number): void; observe(v: number): void }>();
   function child<T extends object>(key: string, make: () => T): T {
@@ -142,11 +150,18 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     }
     if (o.error) metrics.upstreamErrors.labels(o.error.code).inc();
     if (!accessLog) return;
+    const ms = Math.round(seconds * 10_000) / 10;
+    const url = redactQuery(req.url ?? '/', redactedParams);
+    if (o.route === 'passthrough' && !o.error && !o.aborted) {
+      // The common line: the constant fields are pre-serialised in the child logger's bindings.
+      passthroughLog.info({ reqId: requestId, method: req.method, url, status: o.status, ms }, 'request');
+      return;
+    }
     logger.info(
       {
         reqId: requestId,
         method: req.method,
-        url: redactQuery(req.url ?? '/', redactedParams),
+        url,
         status: o.status,
         route: o.route,
         slice: o.slice,
@@ -156,7 +171,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         fallback: o.fallback,
         errorCode: o.error?.code,
         aborted: o.aborted,
-        ms: Math.round(seconds * 10_000) / 10,
+        ms,
       },
       'request',
     );
