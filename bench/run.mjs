@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyFlagChange, emptyDoc } from '../dist/flags/edit.js';
 import { KILL_SWITCH, serveFlag, shadowFlag } from '../dist/flags/names.js';
+import { GATEWAY_NODE_FLAGS } from '../dist/src/runtime.js';
 import { logStats, preflight, requestCounters, waitReady } from './lib/checks.mjs';
 import { hasCommand, killAll, startServer } from './lib/children.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
@@ -118,9 +119,9 @@ async function main() {
       `upstream ${cpu(topo.upstream)}${topo.server !== null && topo.server === topo.upstream ? ' (shared with the server under test: same for every target)' : ''}`,
   );
 
-  const gatewayOptions = { log: env.BENCH_GATEWAY_LOG || 'file', publicUrl: env.BENCH_PUBLIC_URL || '' };
+  const gatewayOptions = { log: env.BENCH_GATEWAY_LOG || 'buffered', publicUrl: env.BENCH_PUBLIC_URL || '' };
   meta.gatewayOptions = gatewayOptions;
-  if (gatewayOptions.log !== 'file' || gatewayOptions.publicUrl) {
+  if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl) {
     console.log(`gateway options differ from the default: ${JSON.stringify(gatewayOptions)}`);
   }
   const flagsFile = join(OUT, 'flags.json');
@@ -149,8 +150,9 @@ async function main() {
             `${t.name}.cpuprofile`,
             '--cpu-prof-interval',
             '500',
+            ...GATEWAY_NODE_FLAGS,
           ]
-        : [];
+        : [...GATEWAY_NODE_FLAGS];
       const gw = await startServer({
         name: t.name,
         script: server('gateway.mjs'),
@@ -239,7 +241,7 @@ async function main() {
 
   if (env.BENCH_UPDATE_README === '1') {
     if (PROFILE) console.log('BENCH_UPDATE_README ignored in --profile mode (profiled numbers are not a comparison)');
-    else if (gatewayOptions.log !== 'file' || gatewayOptions.publicUrl || env.BENCH_TARGETS) {
+    else if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl || env.BENCH_TARGETS) {
       console.log(
         'BENCH_UPDATE_README ignored: BENCH_TARGETS/BENCH_GATEWAY_LOG/BENCH_PUBLIC_URL change what is measured',
       );

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 import { startSimulator } from '../legacy-adapters/simulator/server.js';
 import { parseCli, USAGE } from './cli/args.js';
 import { runCheck } from './cli/check.js';
@@ -30,6 +30,13 @@ function onSignals(stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+// `gateway check | head -1`: a closed stdout is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
 }
 
 process.on('unhandledRejection', (reason) => {

@@ -16,7 +16,7 @@ import { announce, stopOnSignal } from './child-ipc.mjs';
 
 const [upstream, flagsFile, logFile, optionsJson] = process.argv.slice(2);
 if (!upstream || !flagsFile || !logFile) throw new Error('usage: gateway.mjs <upstream-url> <flags-file> <log-file>');
-const options = { log: 'file', publicUrl: '', ...JSON.parse(optionsJson ?? '{}') };
+const options = { log: 'buffered', publicUrl: '', ...JSON.parse(optionsJson ?? '{}') };
 if (!['file', 'buffered', 'sync', 'off'].includes(options.log)) throw new Error(`unknown log mode ${options.log}`);
 
 // env: {} so GATEWAY_* variables of the machine running the bench cannot change what is measured.
