@@ -1,5 +1,5 @@
 import { Errors, type GatewayError } from '../src/errors.js';
-import type { CallOptions, LegacyHttp, LegacyResponse } from './http.js';
+import { type CallOptions, type LegacyHttp, type LegacyResponse, parseJsonBody } from './http.js';
 
 /**
  * The older CRM (`/crm`, UPPER_SNAKE JSON, `{"ERROR_CD","ERROR_MSG"}` errors). Typed operations; payloads stay
@@ -54,16 +54,7 @@ function decode(res: LegacyResponse, system: string): unknown {
       detail: `${system} answered ${res.status} with a body that is not valid ${charset}`,
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw Errors.UPSTREAM_BAD_RESPONSE.create({
-      cause: err,
-      target: 'legacy',
-      system,
-      detail: `${system} answered ${res.status} with a body that is not JSON`,
-    });
-  }
+  return parseJsonBody(res, system, text);
 }
 
 /** The CRM sometimes reports a failure inside a 200; a caller must never take that for a customer. */

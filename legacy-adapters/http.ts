@@ -96,10 +96,10 @@ export function createLegacyHttp(opts: LegacyHttpOptions): LegacyHttp {
   };
 }
 
-/** Parses a JSON body; a legacy answer that is not JSON is a bad upstream response. */
-export function parseJsonBody(res: LegacyResponse, system: string): unknown {
+/** Parses a JSON body (text already decoded, or UTF-8); a legacy answer that is not JSON is a bad upstream response. */
+export function parseJsonBody(res: LegacyResponse, system: string, text: string = res.body.toString('utf8')): unknown {
   try {
-    return JSON.parse(res.body.toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw Errors.UPSTREAM_BAD_RESPONSE.create({
       cause: err,
