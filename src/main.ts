@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { startSimulator } from '../legacy-adapters/simulator/server.js';
 import { parseCli, USAGE } from './cli/args.js';
 import { runCheck } from './cli/check.js';
