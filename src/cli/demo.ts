@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { applyFlagChange, emptyDoc } from '../../flags/edit.js';
 import { KILL_SWITCH, serveFlag, shadowFlag } from '../../flags/names.js';
 import { startSimulator } from '../../legacy-adapters/simulator/server.js';
+import { INTENT_SPECS } from '../../routes/intents/index.js';
 import { ROUTE_TABLE } from '../../routes/table.js';
 import { type Config, loadConfig } from '../config.js';
 import { type RunningGateway, startGateway } from '../gateway.js';
@@ -15,9 +16,9 @@ export function ensureDemoFlags(file: string): void {
   if (existsSync(file)) return;
   mkdirSync(dirname(file), { recursive: true });
   let doc = emptyDoc();
-  for (const r of ROUTE_TABLE) {
-    doc = applyFlagChange(doc, serveFlag(r.slice), { rollout: 0 });
-    doc = applyFlagChange(doc, shadowFlag(r.slice), { enabled: false });
+  for (const slice of [...ROUTE_TABLE.map((r) => r.slice), ...Object.values(INTENT_SPECS).map((i) => i.slice)]) {
+    doc = applyFlagChange(doc, serveFlag(slice), { rollout: 0 });
+    doc = applyFlagChange(doc, shadowFlag(slice), { enabled: false });
   }
   doc = applyFlagChange(doc, KILL_SWITCH, { enabled: false });
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
@@ -70,6 +71,10 @@ export async function runDemo(configFile: string | undefined): Promise<{ stop():
     # move 50 % of customers to the new handler (sticky per customer), then all of them
     npx gateway flags set tickets.get serve 50 --file ${rel}
     npx gateway flags set tickets.get serve 100 --file ${rel}
+    # a customer message: the legacy bot answers; then let the AI handler answer order-status questions
+    curl -s -X POST ${gw.publicUrl}/api/v2/conversations/demo-1/messages -H 'content-type: application/json' \\
+      -d '{"message":{"author":{"type":"user","id":"10001"},"content":{"type":"text","text":"where is my order A-1001?"}}}'
+    npx gateway flags set intent.order_status serve 100 --file ${rel}
     # everything back to legacy at once
     npx gateway flags kill-switch on --file ${rel}
     # what each slice is doing, and the metrics

@@ -11,6 +11,7 @@ import {
   customerMessageFromLegacy,
   storedCustomerMessage,
 } from '../../mappers/conversation.js';
+import { customerFromLegacy } from '../../mappers/customer.js';
 import { INTENT_SPECS } from '../../routes/intents/index.js';
 import { buildTools } from '../../routes/intents/tools.js';
 import type { IntentContext, IntentOutcome, IntentSpec, Session } from '../../routes/intents/types.js';
@@ -438,6 +439,21 @@ export function createIntentRouter(kit: IntentKit) {
     return conversationFromLegacy(json, { conversationId: turn.conversationId }).value.messages;
   }
 
+  /** Legacy names a new conversation's customer from its records; so does the automation (CRM first + last name). */
+  async function customerName(turn: Turn, req: IncomingMessage, signal: AbortSignal): Promise<string | null> {
+    const crmId = sessionOf(turn).crmCustomerId;
+    if (crmId === null) return null;
+    try {
+      const { json } = await kit.adapters.crm.getCustomer(String(crmId), { signal, headers: kit.adapterHeaders(req) });
+      if (json === undefined) return null;
+      const c = customerFromLegacy(json, { timeZone: config.legacy.timeZone }).value;
+      const name = [c.firstName, c.lastName].filter((x) => x).join(' ');
+      return name === '' ? null : name;
+    } catch {
+      return null; // the name is cosmetic: the answer goes out with legacy's default
+    }
+  }
+
   async function renderReply(
     reply: BotReplyV1,
     req: IncomingMessage,
@@ -448,7 +464,7 @@ export function createIntentRouter(kit: IntentKit) {
     const seq = past.length + turn.memory.answeredTurns * 2 + 1;
     const displayName =
       past.find((m) => m.author.role === 'customer' && m.author.id === turn.message.customerId)?.author.displayName ??
-      null;
+      (await customerName(turn, req, signal));
     const receivedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const userMessage = storedCustomerMessage(turn.message, { seq, receivedAt, displayName });
     return renderBotReplyResponse(reply, { conversationId: turn.conversationId, userMessage });

@@ -53,6 +53,8 @@ describe('AI automation handlers through the gateway', () => {
     // Same wire shape as the legacy bot.
     expect(ai.body.messages).toHaveLength(2);
     expect(ai.body.messages[1]?.author).toEqual({ type: 'business', display_name: 'Legacy Bot' });
+    // The customer is named as legacy names them (from the customer record).
+    expect(ai.body.messages[0]?.author.display_name).toBe('Anna Schmidt');
 
     s.serve('intent.order_status', 0);
     await s.waitFor(() => s.gw.deps.flags.slice('intent.order_status').stage === 'legacy');
