@@ -74,14 +74,9 @@ export function fromUndiciError(err: unknown, target: Target, system: string): G
   if (err instanceof GatewayError) return err;
   const rawCode = (err as { code?: unknown } | null)?.code;
   // DOMException codes are numbers (AbortSignal.timeout() → 23): use the name instead.
+  const name = (err as { name?: unknown } | null)?.name;
   const code =
-    typeof rawCode === 'string'
-      ? rawCode
-      : (err as { name?: unknown } | null)?.name === 'TimeoutError'
-        ? 'ABORT_ERR'
-        : (err as { name?: unknown } | null)?.name === 'AbortError'
-          ? 'ABORT_ERR'
-          : '';
+    typeof rawCode === 'string' ? rawCode : name === 'TimeoutError' || name === 'AbortError' ? 'ABORT_ERR' : '';
   const opts = { cause: err, target, system };
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Errors, GatewayError } from '../errors.js';
 
 export const NoQuery = z.object({}).strict();
-export const NoParams = z.object({}).strict();
 
 /** Legacy non-2xx answers become problems with the legacy status (404 stays 404). */
 export function legacyStatusError(status: number, system: string, what: string): GatewayError {

@@ -327,11 +327,7 @@ export function createIntentRouter(kit: IntentKit) {
 
     if (outcome.kind === 'handoff') {
       await deliverHandoff(slice, req, turn, outcome, requestId);
-      const reason =
-        turn.classification.handoff && turn.classification.tier !== 'rules' && spec.intent.intent !== 'talk_to_human'
-          ? 'low_confidence'
-          : outcome.fallback;
-      return fallBack(reason);
+      return fallBack(outcome.fallback);
     }
     try {
       const rendered = await renderReply(outcome.reply, req, turn, ac.signal);

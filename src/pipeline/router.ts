@@ -18,14 +18,20 @@ export function createRouter<T extends { spec: RouteSpec }>(routes: readonly T[]
   }
   return {
     match(method: string, url: string): RouteMatch<T> | null {
-      const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
-      if (!isCanonical(path)) return null;
+      const path = canonicalPath(url);
+      if (path === null) return null;
       const found = fmw.find(method as 'GET', path);
       if (!found) return null;
       return { route: found.store as T, params: found.params as Record<string, string> };
     },
   };
+}
+
+/** The path of a request target when it is canonical, else null (such requests stay with legacy). */
+export function canonicalPath(url: string): string | null {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return isCanonical(path) ? path : null;
 }
 
 function isCanonical(path: string): boolean {

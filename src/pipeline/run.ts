@@ -19,7 +19,7 @@ import { classifyFailure, NewPathStatusError, withDeadline } from './fallback.js
 import type { FlagGate } from './flags.js';
 import { createIntentRouter } from './intents.js';
 import { decide, type FallbackReason, type Plan, type RoutingReason } from './plan.js';
-import { createRouter } from './router.js';
+import { canonicalPath, createRouter } from './router.js';
 import { createSliceStats, type SliceStats } from './stats.js';
 
 /** Everything the public request path needs, built once at boot (src/compose.ts). */
@@ -261,7 +261,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       return;
     }
     const match = router.match(req.method ?? 'GET', req.url ?? '/');
-    const conversationId = match || !intents ? null : intents.match(req.method ?? 'GET', canonicalPath(req.url ?? '/'));
+    const conversationId =
+      match || !intents ? null : intents.match(req.method ?? 'GET', canonicalPath(req.url ?? '/') ?? '');
     if (conversationId !== null && intents) {
       intents.handle(req, res, conversationId, requestId, t0).catch((err: unknown) => {
         logger.error({ err, reqId: requestId }, 'intent pipeline failure');
@@ -576,14 +577,6 @@ export function adapterHeaders(req: IncomingMessage): Record<string, string> {
     if (typeof v === 'string') out[name] = v;
   }
   return out;
-}
-
-/** The path of a canonical request target, or '' (never matches) for encoded or dot-segment paths. */
-function canonicalPath(url: string): string {
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  if (path.includes('%') || path.includes('//') || /\/\.\.?(\/|$)/.test(path)) return '';
-  return path;
 }
 
 const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];
