@@ -14,6 +14,7 @@ PGUSER="${PGUSER:-postgres}"
 APT_PACKAGES=(
   "psql:postgresql-client"
   "pg_isready:postgresql-client"
+  "promtool:prometheus"
 )
 
 say() { printf 'test-setup: %s\n' "$*"; }
