@@ -37,6 +37,17 @@ const BreakerSchema = z
   })
   .strict();
 
+/** The automatic pin-back rule (DESIGN §5): degrade over a window with enough traffic → pinned to legacy. */
+const RollbackRuleShape = {
+  windowMinutes: z.number().int().min(1).max(60).default(5),
+  /** Below this many requests in the window a rate is inconclusive, never healthy. */
+  minRequests: z.number().int().min(1).default(200),
+  /** Fallbacks for degradation (timeout, error, 5xx, contract, breaker) per new-path attempt. */
+  maxFallbackRate: z.number().min(0).max(1).default(0.05),
+  /** Shadow comparisons that did not match (candidate errors and timeouts included) per comparison. */
+  maxMismatchRate: z.number().min(0).max(1).default(0.02),
+};
+
 export const ConfigSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -125,6 +136,48 @@ export const ConfigSchema = z
         maxConcurrent: z.number().int().min(0).default(16),
         maxBodyBytes: z.number().int().min(0).default(262_144),
         deadlineMs: Duration.default(5_000),
+        /** Share of flag-selected requests actually shadowed (a cost cap on top of the flag's rollout). */
+        sampleRate: z.number().min(0).max(1).default(1),
+        /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
+        textSimilarity: z.number().min(0).max(1).default(0.5),
+        /**
+         * Key of the PII hashes in stored diffs (equal values stay equal). Set the same value on every replica
+         * (GATEWAY_MASK_KEY); without it a random key per process is used, so hashes only compare within a process.
+         */
+        maskKey: z.string().min(16, 'at least 16 characters').optional(),
+        noise: z
+          .object({
+            /** Ask legacy a second time for idempotent reads and learn which fields differ by themselves. */
+            secondary: z.boolean().default(true),
+            /** Shadowed reads per slice that always get a second legacy call, before `sampleRate` applies. */
+            warmup: z.number().int().min(0).default(20),
+            sampleRate: z.number().min(0).max(1).default(0.05),
+            minSamples: z.number().int().min(1).default(5),
+            minRate: z.number().min(0).max(1).default(0.2),
+            acceptDays: z.number().int().min(1).default(30),
+            /** File the learned noise is kept in without Redis (none: memory only). */
+            file: z.string().min(1).optional(),
+          })
+          .strict()
+          .prefault({}),
+        store: z
+          .object({
+            /** Records kept: the newest `cap` (memory ring / Redis stream MAXLEN ~). Summaries count everything. */
+            cap: z.number().int().min(1).default(5_000),
+            /** Keep both bodies of matching records too (off: matches are stored without bodies). */
+            keepMatchBodies: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        record: z
+          .object({
+            /** JSONL file that sampled public traffic is recorded to (masked); unset: no recording. */
+            file: z.string().min(1).optional(),
+            sampleRate: z.number().min(0).max(1).default(0.1),
+            maxBytes: z.number().int().min(1_024).default(52_428_800),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -208,7 +261,25 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    rollback: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** How often the rule is evaluated (each replica; the pin is made once across replicas). */
+        evaluateEveryMs: Duration.default(5_000),
+        ...RollbackRuleShape,
+        /** Per-slice thresholds (any subset). */
+        slices: z
+          .record(
+            z.string(),
+            z.object(RollbackRuleShape).partial().extend({ enabled: z.boolean().optional() }).strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
     redisUrl: z.string().min(1).optional(),
+    /** Prefix of every Redis key the gateway writes (several gateways may share one Redis). */
+    redisPrefix: z.string().min(1).default('gw:'),
   })
   .strict();
 
@@ -238,6 +309,9 @@ const ENV_MAP: ReadonlyArray<readonly [string, readonly string[], 'string' | 'nu
   ['UNLEASH_URL', ['flags', 'unleashUrl'], 'string'],
   ['UNLEASH_API_TOKEN', ['flags', 'unleashApiToken'], 'string'],
   ['REDIS_URL', ['redisUrl'], 'string'],
+  ['GATEWAY_REDIS_PREFIX', ['redisPrefix'], 'string'],
+  ['GATEWAY_MASK_KEY', ['shadow', 'maskKey'], 'string'],
+  ['GATEWAY_RECORD_FILE', ['shadow', 'record', 'file'], 'string'],
   ['OPENAI_BASE_URL', ['ai', 'llm', 'baseUrl'], 'string'],
   ['OPENAI_API_KEY', ['ai', 'llm', 'apiKey'], 'string'],
   ['OPENAI_MODEL', ['ai', 'llm', 'model'], 'string'],
@@ -330,5 +404,6 @@ export function redactConfig(cfg: Config): unknown {
     ai: { ...cfg.ai, llm: { ...cfg.ai.llm, apiKey: cfg.ai.llm.apiKey ? '[redacted]' : undefined } },
     admin: { ...cfg.admin, tokens: cfg.admin.tokens.map((t) => ({ name: t.name, role: t.role, token: '[redacted]' })) },
     redisUrl: cfg.redisUrl?.replace(/\/\/[^@/]*@/, '//[redacted]@'),
+    shadow: { ...cfg.shadow, maskKey: cfg.shadow.maskKey ? '[redacted]' : undefined },
   };
 }

@@ -48,6 +48,24 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['slice', 'reason'] as const,
       registers,
     }),
+    shadowStoreErrors: new Counter({
+      name: 'gateway_shadow_store_errors_total',
+      help: 'Diff records that could not be stored (store unreachable or full), by backend.',
+      labelNames: ['backend'] as const,
+      registers,
+    }),
+    autoRollbacks: new Counter({
+      name: 'gateway_auto_rollbacks_total',
+      help: 'Times the automatic pin-back rule pinned a slice to legacy, by slice and rule (fallback_rate, mismatch_rate).',
+      labelNames: ['slice', 'rule'] as const,
+      registers,
+    }),
+    stateBackendUp: new Gauge({
+      name: 'gateway_state_backend_up',
+      help: '1 while the shared state backend (Redis) answers; 0 while the gateway runs on local state. Always 1 for memory.',
+      labelNames: ['backend'] as const,
+      registers,
+    }),
     breakerState: new Gauge({
       name: 'gateway_breaker_state',
       help: 'Circuit breaker state per slice: 0 closed, 1 half-open, 2 open.',

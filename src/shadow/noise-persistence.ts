@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { RedisClient } from '../state/redis-client.js';
 import type { NoiseEntry, NoisePersistence } from './noise.js';
 
 const EntrySchema = z.object({
@@ -49,7 +49,7 @@ export function fileNoisePersistence(file: string): NoisePersistence {
 }
 
 /** Learned noise in a Redis hash shared by all replicas (field = slice NUL path). */
-export function redisNoisePersistence(redis: Redis, prefix: string): NoisePersistence {
+export function redisNoisePersistence(redis: RedisClient, prefix: string): NoisePersistence {
   const hash = `${prefix}noise`;
   return {
     async load() {

@@ -121,7 +121,11 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
     const ours = mine.decidedAt ? Date.parse(mine.decidedAt) : 0;
     if (theirs > ours) {
       mine.status = incoming.status;
-      for (const f of ['reason', 'by', 'decidedAt', 'expiresAt'] as const) mine[f] = incoming[f];
+      for (const f of ['reason', 'by', 'decidedAt', 'expiresAt'] as const) {
+        const v = incoming[f];
+        if (v === undefined) delete mine[f];
+        else mine[f] = v;
+      }
     }
     judge(mine);
   }

@@ -16,6 +16,13 @@ export function createMemoryState(opts: { auditLogSize: number }): StateStore {
       pins.set(pin.slice, pin);
       changed();
     },
+    async pinIfAbsent(pin) {
+      if (pins.has(pin.slice)) return false;
+      pins.set(pin.slice, pin);
+      changed();
+      return true;
+    },
+    healthy: () => true,
     async unpin(slice) {
       const prev = pins.get(slice);
       if (prev) {

@@ -20,17 +20,24 @@ export interface AuditEntry {
 
 /**
  * Shared state port. Reads are synchronous from a local cache (never on the hot path over the network);
- * writes are async. The local implementation is the embedded default; Redis comes with multi-replica support.
+ * writes are async. The local implementation is the embedded default; Redis shares it across replicas.
  */
 export interface StateStore {
   readonly backend: 'memory' | 'redis';
   getPin(slice: string): Pin | undefined;
   pins(): Pin[];
   pin(pin: Pin): Promise<void>;
+  /**
+   * Pins only when no replica has pinned the slice yet (atomic in Redis): true when this call made the pin. The
+   * automatic pin-back uses it so the rule fires once across all replicas.
+   */
+  pinIfAbsent(pin: Pin): Promise<boolean>;
   unpin(slice: string): Promise<Pin | undefined>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   audit(limit: number): Promise<AuditEntry[]>;
+  /** Whether the shared backend answers (always true for memory); the gateway keeps serving either way. */
+  healthy(): boolean;
   onChange(listener: () => void): () => void;
   close(): Promise<void>;
 }
