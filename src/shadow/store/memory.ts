@@ -1,0 +1,116 @@
+import type { DiffPage, DiffQuery, DiffRecord, DiffSummary } from '../types.js';
+import {
+  type CountingDiffStore,
+  compileFilter,
+  count,
+  countersAnswer,
+  decodeCursor,
+  decodeRecord,
+  encodeCursor,
+  encodeRecord,
+  matches,
+  metaOf,
+  pageSize,
+  type RecordMeta,
+  summaryFrom,
+} from './query.js';
+
+export const DEFAULT_CAP = 5000;
+
+interface Entry {
+  seq: number;
+  id: string;
+  meta: RecordMeta;
+  json: string;
+}
+
+/**
+ * The default diff store: a ring buffer of the newest `cap` records, kept as JSON (one compact string each, parsed
+ * only when a page is served) next to the small metadata the filters read.
+ *
+ * - Ids are assigned here, shaped like Redis stream ids (`<ms>-<seq>`), so clients treat both stores alike; the
+ *   caller's `record.id` is ignored.
+ * - Cursors name a sequence number: a page continues strictly below it, so records added meanwhile neither shift nor
+ *   repeat later pages. A cursor older than the buffer simply ends the listing.
+ * - Summary counters live apart from the buffer and count every record ever added to this process (eviction does not
+ *   lower them). A summary filtered by anything other than the slice cannot use them and is computed from the records
+ *   still in the buffer.
+ */
+export function createMemoryDiffStore(opts: { cap?: number } = {}): CountingDiffStore {
+  const cap = Math.max(1, Math.floor(opts.cap ?? DEFAULT_CAP));
+  const ring: Array<Entry | undefined> = new Array(cap);
+  const byId = new Map<string, Entry>();
+  const counters = new Map<string, Map<string, number>>();
+  let next = 0;
+  let lastMs = 0;
+  let msSeq = 0;
+
+  function newId(): string {
+    const now = Date.now();
+    if (now > lastMs) {
+      lastMs = now;
+      msSeq = 0;
+    } else msSeq++;
+    return `${lastMs}-${msSeq}`;
+  }
+
+  /** Entries newest first, strictly below `below`. */
+  function* newestFirst(below: number): Generator<Entry> {
+    for (let seq = Math.min(below, next) - 1; seq >= Math.max(0, next - cap); seq--) {
+      const e = ring[seq % cap];
+      if (e && e.seq === seq) yield e;
+    }
+  }
+
+  return {
+    backend: 'memory',
+    async add(record) {
+      const id = newId();
+      const meta = metaOf(record);
+      const entry: Entry = { seq: next, id, meta, json: encodeRecord({ ...record, id }) };
+      const slot = next % cap;
+      const old = ring[slot];
+      if (old) byId.delete(old.id);
+      ring[slot] = entry;
+      byId.set(id, entry);
+      next++;
+      count(counters, meta);
+    },
+    async list(query: DiffQuery): Promise<DiffPage> {
+      const f = compileFilter(query);
+      const limit = pageSize(query.limit);
+      const below = query.cursor ? Number(decodeCursor('m', query.cursor, /^\d{1,15}$/)) : next;
+      const items: DiffRecord[] = [];
+      let lastSeq = -1;
+      for (const e of newestFirst(below)) {
+        if (!matches(e.meta, f)) continue;
+        if (items.length === limit) return { items, nextCursor: encodeCursor('m', String(lastSeq)) };
+        const r = decodeRecord(e.json, e.id);
+        if (!r) continue;
+        items.push(r);
+        lastSeq = e.seq;
+      }
+      return { items, nextCursor: null };
+    },
+    async get(id) {
+      const e = byId.get(id);
+      return e ? decodeRecord(e.json, e.id) : undefined;
+    },
+    async summary(query): Promise<DiffSummary> {
+      const f = compileFilter(query);
+      if (countersAnswer(f)) {
+        const only = f.slice !== undefined ? counters.get(f.slice) : undefined;
+        if (f.slice !== undefined) return summaryFrom(only ? [[f.slice, only]] : []);
+        return summaryFrom(counters);
+      }
+      const scanned = new Map<string, Map<string, number>>();
+      for (const e of newestFirst(next)) if (matches(e.meta, f)) count(scanned, e.meta);
+      return summaryFrom(scanned);
+    },
+    dropped: () => 0,
+    async close() {
+      ring.fill(undefined);
+      byId.clear();
+    },
+  };
+}
