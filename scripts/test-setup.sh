@@ -15,6 +15,8 @@ APT_PACKAGES=(
   "psql:postgresql-client"
   "pg_isready:postgresql-client"
   "promtool:prometheus"
+  "docker-compose:docker-compose"
+  "chromium:chromium"
 )
 
 say() { printf 'test-setup: %s\n' "$*"; }
