@@ -4,7 +4,9 @@ import { parseCli, USAGE } from './cli/args.js';
 import { runCheck } from './cli/check.js';
 import { runClassify } from './cli/classify.js';
 import { runDemo } from './cli/demo.js';
+import { runDiffs } from './cli/diffs.js';
 import { runFlags } from './cli/flags-cmd.js';
+import { runReplay } from './cli/replay.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
 
@@ -42,6 +44,10 @@ for (const stream of [process.stdout, process.stderr]) {
 process.on('unhandledRejection', (reason) => {
   err(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
+
+/** The admin API client's settings (GATEWAY_ADMIN_URL, GATEWAY_ADMIN_TOKEN): a client's, not the gateway's config. */
+// biome-ignore lint/style/noProcessEnv: client settings of 'diffs'/'replay', read once here and passed down
+const cliEnv = () => process.env;
 
 async function main(argv: string[]): Promise<number | null> {
   let args: ReturnType<typeof parseCli>;
@@ -95,6 +101,10 @@ async function main(argv: string[]): Promise<number | null> {
       }
       return runFlags(rest, file, out, err);
     }
+    case 'diffs':
+      return runDiffs(rest, args.values, cliEnv(), out, err);
+    case 'replay':
+      return runReplay(rest, args.values, cliEnv(), out, err);
     default:
       err(`unknown command: ${command}\n\n${USAGE}`);
       return 2;
