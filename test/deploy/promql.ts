@@ -21,10 +21,7 @@ const TARGET_LABELS = ['instance', 'job', 'pod', 'namespace', 'container', 'serv
  * Metrics the rules and dashboard use before src/observability/metrics.ts defines them: the lead is adding both (the
  * auto-rollback counter and the state backend gauge, DESIGN §8). Remove an entry once metrics.ts has it.
  */
-export const PENDING_METRICS: Readonly<Record<string, readonly string[]>> = {
-  gateway_auto_rollbacks_total: ['slice'],
-  gateway_state_backend_up: [],
-};
+export const PENDING_METRICS: Readonly<Record<string, readonly string[]>> = {};
 
 /** Every series name the app exports, with its label names (histograms expanded to _bucket/_sum/_count). */
 export async function knownMetrics(): Promise<Map<string, Set<string>>> {
