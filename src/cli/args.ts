@@ -17,6 +17,7 @@ Commands:
   replay <file.jsonl|file.har>
                         resend recorded traffic (the recorder's JSONL or a HAR file) through the gateway, wait
                         for its shadow comparisons and print the same report as 'diffs --replay <run id>'
+                        (writes are resent too: replay into a test environment, not production)
 
 Options:
   -c, --config <file>   YAML or JSON config file (environment variables override it)
@@ -44,6 +45,7 @@ Options of 'replay':
   -H, --header <h: v>   add or replace a header on every request (repeatable), e.g. a token the recording masked
       --wait <s>        wait at most this long for the shadow comparisons (default 15; 0 = no report)
       --direct          no gateway: send each request to --legacy and --candidate and compare the answers here
+                        (JSON bodies field by field, no contract; masked like the gateway's diff records)
       --legacy <url>  --candidate <url>
                         the two origins of --direct
 Exit codes: 0 done; 1 failed (admin API unreachable or token refused, requests failed); 2 bad usage or input.

@@ -228,17 +228,36 @@ export interface CollectOptions {
   now?: () => Date;
 }
 
+/** Where a report's data comes from: the admin API, or (replay --direct) a local store. */
+export interface ReportSource {
+  /** Shown in the report: the admin origin, or `direct`. */
+  name: string;
+  summary(filters: DiffFilters): Promise<DiffSummary & { backend?: string }>;
+  noise(slice: string | undefined): Promise<NoiseEntry[]>;
+  list(query: DiffQuery): Promise<DiffPage>;
+}
+
+/** The admin API as a report source. */
+export function adminSource(target: AdminTarget): ReportSource {
+  const q = (f: DiffQuery) => f as Record<string, string | number | undefined>;
+  return {
+    name: target.url.origin,
+    summary: (f) => adminGet(target, '/admin/diffs/summary', q(f)),
+    noise: async (slice) => {
+      const r = await adminGet<{ items?: NoiseEntry[] }>(target, '/admin/noise', { slice });
+      return Array.isArray(r.items) ? r.items : [];
+    },
+    list: (query) => adminGet(target, '/admin/diffs', q(query)),
+  };
+}
+
 /** Summary, noise and (optionally) records for the filters: everything a report shows. */
 export async function collectReport(
-  target: AdminTarget,
+  source: ReportSource,
   filters: DiffFilters,
   opts: CollectOptions,
 ): Promise<ReportData> {
-  const q = filters as Record<string, string | undefined>;
-  const [summary, noise] = await Promise.all([
-    adminGet<DiffSummary & { backend?: string }>(target, '/admin/diffs/summary', q),
-    adminGet<{ items: NoiseEntry[] }>(target, '/admin/noise', { slice: filters.slice }),
-  ]);
+  const [summary, noise] = await Promise.all([source.summary(filters), source.noise(filters.slice)]);
   let records: ReportData['records'] = null;
   let truncated = false;
   if (opts.records) {
@@ -247,7 +266,7 @@ export async function collectReport(
     const seen = new Set<string>();
     for (;;) {
       const room = opts.limit - records.length;
-      const page = await adminGet<DiffPage>(target, '/admin/diffs', { ...q, limit: Math.min(PAGE, room), cursor });
+      const page = await source.list({ ...filters, limit: Math.min(PAGE, room), ...(cursor ? { cursor } : {}) });
       const items = Array.isArray(page.items) ? page.items : [];
       records.push(...items.slice(0, room));
       if (items.length > room) truncated = true;
@@ -262,7 +281,7 @@ export async function collectReport(
   }
   return {
     generatedAt: (opts.now?.() ?? new Date()).toISOString(),
-    source: target.url.origin,
+    source: source.name,
     filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<string, string>,
     summary: {
       ...summary,
@@ -270,7 +289,7 @@ export async function collectReport(
       byTenant: summary.byTenant ?? [],
       byChannel: summary.byChannel ?? [],
     },
-    noise: Array.isArray(noise.items) ? noise.items : [],
+    noise,
     records,
     ...(truncated ? { recordsTruncated: true } : {}),
   };
@@ -317,7 +336,7 @@ export async function runDiffs(
     const target = adminTarget(flags, env);
     const filters = parseFilters(flags);
     const limit = intFlag('limit', flags.limit, DEFAULT_RECORDS, 1, MAX_RECORDS);
-    const data = await collectReport(target, filters, { records: wantsRecords(flags), limit });
+    const data = await collectReport(adminSource(target), filters, { records: wantsRecords(flags), limit });
     await emitReport(data, flags, out, err);
     return 0;
   } catch (e) {

@@ -3,10 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import { Agent, request } from 'undici';
 import { connectionTokens } from '../proxy/headers.js';
+import { type CandidateOutcome, compareAnswers, decodeWire } from '../shadow/compare/index.js';
+import { createMasker } from '../shadow/mask.js';
 import type { RecordedLine } from '../shadow/recorder.js';
-import type { ReplayRunStats, ReportData } from '../shadow/report-html.js';
+import type { ReplayRunStats } from '../shadow/report-html.js';
+import { createMemoryDiffStore } from '../shadow/store/memory.js';
+import type { DiffRecord } from '../shadow/types.js';
 import {
   adminGet,
+  adminSource,
   adminTarget,
   type CliEnv,
   CliError,
@@ -15,6 +20,7 @@ import {
   emitReport,
   errorCode,
   intFlag,
+  type ReportSource,
   wantsRecords,
 } from './diffs.js';
 import { formatRunLine } from './report.js';
@@ -241,8 +247,6 @@ export interface ReplayRunOptions {
   runId: string;
   /** Sends one request; resolves with the answer or an error code. */
   send(req: ReplayRequest, headers: Record<string, string>): Promise<SendOutcome>;
-  /** Called with each request and its outcome (direct mode compares here). */
-  onAnswer?(req: ReplayRequest, outcome: SendOutcome): void | Promise<void>;
   rate: number;
   concurrency: number;
   /** Headers added to (and replacing those of) every request. */
@@ -299,7 +303,6 @@ export async function replayRequests(opts: ReplayRunOptions, target: string): Pr
         const code = outcome.error ?? 'error';
         stats.errors[code] = (stats.errors[code] ?? 0) + 1;
       }
-      await opts.onAnswer?.(req, outcome);
       touch();
       opts.progress.update(stats);
     }
@@ -452,6 +455,81 @@ export interface ReplayIo {
   progressEveryMs?: number;
 }
 
+/** Path segments that look like ids (`12`, `5f3a…`) become `:id`, so HAR requests group into route-like slices. */
+export function routeKey(method: string, path: string): string {
+  const pathname = path.split('?')[0] ?? path;
+  const segs = pathname.split('/').map((seg) => seg.replace(/^(\d+|[0-9a-f]{8,}|[0-9a-f-]{36})(?=$|\.)/i, ':id'));
+  return `${method} ${segs.join('/')}`;
+}
+
+/**
+ * `--direct`: each request goes to legacy and to the candidate; the answers are compared here with the gateway's
+ * comparison engine (no contract: JSON bodies field by field), masked like the gateway masks them (a random key: the
+ * hashes compare within this run only), and kept in a local store the report reads like the admin API.
+ */
+function directComparer(
+  runId: string,
+  origins: { legacy: string; candidate: string },
+  timeoutMs: number,
+  connections: number,
+) {
+  const legacy = httpSender(origins.legacy, timeoutMs, connections);
+  const candidate = httpSender(origins.candidate, timeoutMs, connections);
+  const store = createMemoryDiffStore({ cap: 1_000_000 });
+  const masker = createMasker({ key: randomBytes(32) });
+  const source: ReportSource = {
+    name: `direct: ${origins.legacy} ⇄ ${origins.candidate}`,
+    summary: async (f) => ({ ...(await store.summary(f)), backend: 'local' }),
+    noise: async () => [],
+    list: (q) => store.list(q),
+  };
+  return {
+    source,
+    async send(req: ReplayRequest, headers: Record<string, string>): Promise<SendOutcome> {
+      const t0 = performance.now();
+      const [l, c] = await Promise.all([
+        legacy.send(req, headers, true),
+        candidate.send(req, headers, true).then((o) => ({ o, ms: performance.now() - t0 })),
+      ]);
+      // Without legacy's answer there is nothing to compare with: a failed request of the run.
+      if (l.status === undefined) return l;
+      const legacyWire = decodeWire(l.status, l.headers ?? {}, l.body ?? Buffer.alloc(0));
+      const outcome: CandidateOutcome =
+        c.o.status !== undefined
+          ? { ok: true, answer: decodeWire(c.o.status, c.o.headers ?? {}, c.o.body ?? Buffer.alloc(0)) }
+          : { ok: false, timeout: c.o.error === 'timeout', error: `candidate request failed: ${c.o.error}` };
+      const slice = req.slice ?? routeKey(req.method, req.path);
+      const comparison = compareAnswers({ slice, comparison: null, legacy: legacyWire, candidate: outcome });
+      const record: DiffRecord = {
+        ...comparison,
+        id: '',
+        at: new Date().toISOString(),
+        slice,
+        route: slice,
+        requestId: headers['x-request-id'] ?? '',
+        tenant: null,
+        channel: null,
+        contract: null,
+        method: req.method,
+        path: req.path,
+        legacy: { status: l.status, body: legacyWire.json ?? null },
+        candidate: {
+          status: outcome.ok ? outcome.answer.status : null,
+          body: outcome.ok ? (outcome.answer.json ?? null) : null,
+          durationMs: Math.round(c.ms * 10) / 10,
+        },
+        replay: runId,
+      };
+      await store.add(masker.maskRecord(record));
+      return l;
+    },
+    close: async () => {
+      await Promise.all([legacy.close(), candidate.close()]);
+      await store.close();
+    },
+  };
+}
+
 /** `gateway replay`. Returns the exit code. */
 export async function runReplay(
   positionals: readonly string[],
@@ -464,8 +542,18 @@ export async function runReplay(
   try {
     const [file, ...extra] = positionals;
     if (!file || extra.length) throw new CliError('usage: gateway replay <file.jsonl|file.har> [options]', 2);
-    if (flags.direct) throw new CliError('--direct is not available yet (the comparison engine is missing)', 2);
-    const target = originOf('target', flags.target ?? DEFAULT_TARGET);
+    let direct: { legacy: string; candidate: string } | null = null;
+    if (flags.direct) {
+      if (!flags.legacy || !flags.candidate)
+        throw new CliError('--direct needs --legacy <url> and --candidate <url>', 2);
+      if (flags.target) throw new CliError('--direct sends to --legacy and --candidate; drop --target', 2);
+      direct = { legacy: originOf('legacy', flags.legacy), candidate: originOf('candidate', flags.candidate) };
+    } else if (flags.legacy || flags.candidate) {
+      throw new CliError('--legacy and --candidate go with --direct', 2);
+    }
+    const target = direct
+      ? `${direct.legacy} ⇄ ${direct.candidate}`
+      : originOf('target', flags.target ?? DEFAULT_TARGET);
     const rate = parseRate(flags.rate);
     const concurrency = intFlag('concurrency', flags.concurrency, DEFAULT_CONCURRENCY, 1, 1_000);
     const limit = intFlag('limit', flags.limit, Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
@@ -473,7 +561,7 @@ export async function runReplay(
     const timeoutMs = intFlag('timeout', flags.timeout, DEFAULT_TIMEOUT_MS, 1, 600_000);
     const extraHeaders = parseHeaders(flags.header);
     // Checked before any request is sent: a missing token should not cost a replay.
-    const admin = waitS > 0 ? adminTarget(flags, env) : null;
+    const admin = !direct && waitS > 0 ? adminTarget(flags, env) : null;
 
     let text: string;
     try {
@@ -492,7 +580,8 @@ export async function runReplay(
       `replay ${runId}: ${requests.length} requests from ${file} (${input.format}) to ${target}` +
         `${rate > 0 ? ` at ${rate}/s` : ''}, ${concurrency} at a time`,
     );
-    const sender = httpSender(target, timeoutMs, concurrency);
+    const comparer = direct ? directComparer(runId, direct, timeoutMs, concurrency) : null;
+    const sender = comparer ?? httpSender(target, timeoutMs, concurrency);
     let run: ReplayRunStats;
     try {
       run = await replayRequests(
@@ -507,37 +596,35 @@ export async function runReplay(
         },
         target,
       );
+      run.skipped = input.skipped.length + Math.max(0, input.requests.length - requests.length);
+      err(formatRunLine(run));
+      const failed = run.sent - run.answered;
+      const filters = { replay: runId };
+      const collect = { records: wantsRecords(flags), limit: Math.min(requests.length, 10_000) };
+
+      if (comparer) {
+        await emitReport({ ...(await collectReport(comparer.source, filters, collect)), run }, flags, out, err);
+        return failed ? 1 : 0;
+      }
+      if (!admin) {
+        if (flags.json) out(JSON.stringify({ run }, null, 2));
+        return failed ? 1 : 0;
+      }
+      err(`replay ${runId}: waiting up to ${waitS} s for the gateway's shadow comparisons…`);
+      const compared = await waitForComparisons(
+        async () => (await adminGet<{ total: number }>(admin, '/admin/diffs/summary', filters)).total ?? 0,
+        waitS * 1000,
+      );
+      if (!compared) {
+        err(
+          `replay ${runId}: no shadow comparisons recorded for this run (are the replayed routes' slices in shadow mode, with sampling above 0?)`,
+        );
+      }
+      await emitReport({ ...(await collectReport(adminSource(admin), filters, collect)), run }, flags, out, err);
+      return failed ? 1 : 0;
     } finally {
       await sender.close();
     }
-    run.skipped = input.skipped.length + Math.max(0, input.requests.length - requests.length);
-    err(formatRunLine(run));
-    const failed = run.sent - run.answered;
-
-    if (!admin) {
-      if (flags.json) out(JSON.stringify({ run }, null, 2));
-      return failed ? 1 : 0;
-    }
-    err(`replay ${runId}: waiting up to ${waitS} s for the gateway's shadow comparisons…`);
-    const filters = { replay: runId };
-    const compared = await waitForComparisons(
-      async () => (await adminGet<{ total: number }>(admin, '/admin/diffs/summary', filters)).total ?? 0,
-      waitS * 1000,
-    );
-    if (!compared) {
-      err(
-        `replay ${runId}: no shadow comparisons recorded for this run (are the replayed routes' slices in shadow mode, with sampling above 0?)`,
-      );
-    }
-    const data: ReportData = {
-      ...(await collectReport(admin, filters, {
-        records: wantsRecords(flags),
-        limit: Math.min(requests.length, 10_000),
-      })),
-      run,
-    };
-    await emitReport(data, flags, out, err);
-    return failed ? 1 : 0;
   } catch (e) {
     if (e instanceof CliError) {
       err(`replay: ${e.message}`);

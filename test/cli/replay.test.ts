@@ -9,6 +9,7 @@ import {
   createRateLimiter,
   parseReplayInput,
   type ReplayFlags,
+  routeKey,
   runReplay,
   waitForComparisons,
 } from '../../src/cli/replay.js';
@@ -463,6 +464,100 @@ describe('gateway replay: the report', () => {
   });
 });
 
+describe('gateway replay --direct', () => {
+  it('sends each request to legacy and candidate and reports their differences, masked, without a gateway', async () => {
+    const body = (side: 'legacy' | 'candidate', n: number) =>
+      JSON.stringify({
+        id: n,
+        status: side === 'candidate' && n % 2 === 0 ? 'pending' : 'open',
+        requester: { email: 'anna.schmidt@example.com' },
+      });
+    const start = (side: 'legacy' | 'candidate') => {
+      const server = http.createServer((req, res) => {
+        const n = Number(/(\d+)\.json/.exec(req.url ?? '')?.[1]);
+        const reply = () => {
+          if (side === 'candidate' && n === 5) {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end('{"error":"boom"}');
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(body(side, n));
+        };
+        if (side === 'candidate' && n === 6) setTimeout(reply, 1_500);
+        else reply();
+      });
+      return new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => {
+          cleanups.push(
+            () =>
+              new Promise<void>((r) => {
+                server.closeAllConnections();
+                server.close(() => r());
+              }),
+          );
+          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+        }),
+      );
+    };
+    const [legacy, candidate] = await Promise.all([start('legacy'), start('candidate')]);
+    const file = jsonl(Array.from({ length: 6 }, (_, i) => entry(i + 1)));
+    const r = await replay([file], {
+      direct: true,
+      legacy,
+      candidate,
+      rate: '0',
+      timeout: '500',
+      json: true,
+      records: true,
+    });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.source).toBe(`direct: ${legacy} ⇄ ${candidate}`);
+    expect(doc.run).toMatchObject({ sent: 6, answered: 6, byStatus: { 200: 6 } });
+    // 1, 3: equal; 2, 4: status differs; 5: candidate answers 500 (a status difference); 6: candidate too slow.
+    expect(doc.summary.total).toBe(6);
+    expect(doc.summary.slices[0]).toMatchObject({
+      slice: 'tickets.get',
+      byResult: { match: 2, value_mismatch: 3, candidate_timeout: 1 },
+    });
+    const byRequest = new Map(
+      doc.records.map((x: { requestId: string }) => [Number(x.requestId.split('-').pop()), x]),
+    ) as Map<
+      number,
+      {
+        result: string;
+        fields: Array<{ path: string; legacy: unknown; candidate: unknown }>;
+        legacy: { body: unknown };
+      }
+    >;
+    expect(byRequest.get(2)?.fields).toEqual([
+      expect.objectContaining({ path: '$body.status', legacy: 'open', candidate: 'pending' }),
+    ]);
+    expect(byRequest.get(5)?.fields[0]).toMatchObject({ path: '$status', legacy: 200, candidate: 500 });
+    expect(byRequest.get(6)?.result).toBe('candidate_timeout');
+    // Masked as the gateway masks stored records.
+    expect(r.stdout).not.toContain('anna.schmidt@example.com');
+    expect(JSON.stringify(byRequest.get(1)?.legacy.body)).toMatch(/‹/);
+  });
+
+  it('needs both origins, and no --target', async () => {
+    const file = jsonl([entry(1)]);
+    for (const [flags, message] of [
+      [{ direct: true, legacy: 'http://127.0.0.1:1' }, '--direct needs --legacy <url> and --candidate <url>'],
+      [
+        { direct: true, legacy: 'http://127.0.0.1:1', candidate: 'http://127.0.0.1:2', target: 'http://127.0.0.1:3' },
+        'drop --target',
+      ],
+      [{ legacy: 'http://127.0.0.1:1' }, '--legacy and --candidate go with --direct'],
+    ] as Array<[ReplayFlags, string]>) {
+      const r = await replay([file], flags);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
+
 describe('replay building blocks', () => {
   it('token bucket: reservations are spaced 1/rate apart after the burst', () => {
     let now = 0;
@@ -471,6 +566,12 @@ describe('replay building blocks', () => {
     now = 1_000;
     expect(bucket.reserve()).toBe(0);
     expect(createRateLimiter(0).reserve()).toBe(0);
+  });
+
+  it('groups unsliced requests by a route-like key', () => {
+    expect(routeKey('GET', '/api/v2/tickets/123.json?x=1')).toBe('GET /api/v2/tickets/:id.json');
+    expect(routeKey('PUT', '/orders/5f3a9c1d2b/items/7')).toBe('PUT /orders/:id/items/:id');
+    expect(routeKey('GET', '/api/v2/users/me')).toBe('GET /api/v2/users/me');
   });
 
   it('waits until the count stops growing, bounded', async () => {
