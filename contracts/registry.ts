@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AddressChangeV1Schema } from './v1/address-change.js';
 import { BotReplyV1Schema, HandoffV1Schema } from './v1/bot-reply.js';
 import { ConversationV1Schema, CustomerMessageV1Schema, MessageV1Schema } from './v1/conversation.js';
 import { CustomerV1Schema } from './v1/customer.js';
@@ -6,12 +7,14 @@ import { OrderStatusV1Schema, OrderV1Schema } from './v1/order.js';
 import { PageInfoV1Schema, pageV1Schema } from './v1/page.js';
 import { ProblemV1Schema } from './v1/problem.js';
 import { TicketV1Schema } from './v1/ticket.js';
+import { TicketCreateV1Schema, TicketUpdateV1Schema } from './v1/ticket-write.js';
 import { UserV1Schema } from './v1/user.js';
 import { BotReplyV2Schema, HandoffV2Schema } from './v2/bot-reply.js';
 import { ConversationV2Schema, CustomerMessageV2Schema, MessageV2Schema } from './v2/conversation.js';
 import { CustomerV2Schema } from './v2/customer.js';
 import { OrderStatusV2Schema, OrderV2Schema } from './v2/order.js';
 import { TicketV2Schema } from './v2/ticket.js';
+import { TicketCreateV2Schema, TicketUpdateV2Schema } from './v2/ticket-write.js';
 import { UserV2Schema } from './v2/user.js';
 
 /** Every contract by version and name; the admin port serves each as JSON Schema. */
@@ -30,6 +33,9 @@ export const CONTRACTS = {
     CustomerMessage: CustomerMessageV1Schema,
     BotReply: BotReplyV1Schema,
     Handoff: HandoffV1Schema,
+    TicketCreate: TicketCreateV1Schema,
+    TicketUpdate: TicketUpdateV1Schema,
+    AddressChange: AddressChangeV1Schema,
   },
   v2: {
     Ticket: TicketV2Schema,
@@ -45,6 +51,9 @@ export const CONTRACTS = {
     CustomerMessage: CustomerMessageV2Schema,
     BotReply: BotReplyV2Schema,
     Handoff: HandoffV2Schema,
+    TicketCreate: TicketCreateV2Schema,
+    TicketUpdate: TicketUpdateV2Schema,
+    AddressChange: AddressChangeV1Schema,
   },
 } as const satisfies Record<string, Record<string, z.ZodType>>;
 

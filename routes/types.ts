@@ -5,6 +5,7 @@ import type { CrmAdapter } from '../legacy-adapters/crm.js';
 import type { OrdersAdapter } from '../legacy-adapters/orders-soap.js';
 import type { TicketingAdapter } from '../legacy-adapters/ticketing.js';
 import type { TicketingUsersAdapter } from '../legacy-adapters/ticketing-users.js';
+import type { SliceComparison } from '../src/shadow/types.js';
 
 /** The legacy adapters new handlers and contract endpoints may use (their tools), one per legacy system. */
 export interface Adapters {
@@ -74,4 +75,6 @@ export interface RouteSpec {
   handler: NewHandler;
   /** One line for operators. */
   description: string;
+  /** How shadow runs compare legacy's answer with the new path's (contract, field rules, legacy's effects for writes). */
+  comparison?: SliceComparison;
 }
