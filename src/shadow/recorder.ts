@@ -8,7 +8,8 @@ import { redactQuery, SECRET_QUERY_PARAMS } from '../observability/logger.js';
  * The request path only pays for `record()`: a hash of the request id (sampling), a shallow header copy and a push
  * onto a bounded queue. Masking, serialising and writing happen later (setImmediate), in batches, one write at a
  * time. When the queue is full the entry is dropped and counted; when the file would pass `maxBytes` recording stops
- * for good and says so once (the file stays valid JSONL: only whole lines are written).
+ * for good and says so once (the file stays valid JSONL: only whole lines are written). Requests sent by
+ * `gateway replay` (x-gateway-replay) are not recorded again.
  *
  * Sampling is deterministic per request id (a 32-bit hash of the id against `sampleRate`), not Math.random: a request is
  * recorded or not whichever replica or process looks at it, a retried request with the same id makes the same
@@ -79,6 +80,8 @@ export interface RecorderStats {
   seen: number;
   /** Not chosen by sampling. */
   sampledOut: number;
+  /** Not recorded because they came from `gateway replay` (x-gateway-replay): a replay is not new traffic. */
+  replays: number;
   /** Lines written to the file. */
   written: number;
   /** Dropped because the queue was full. */
@@ -149,6 +152,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   const s: RecorderStats = {
     seen: 0,
     sampledOut: 0,
+    replays: 0,
     written: 0,
     dropped: 0,
     skippedFull: 0,
@@ -297,6 +301,10 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       s.seen++;
       if (stopped()) {
         if (s.full) s.skippedFull++;
+        return;
+      }
+      if (entry.headers['x-gateway-replay'] !== undefined) {
+        s.replays++;
         return;
       }
       if (rate < 1 && sampleKey(entry.requestId) >= rate) {

@@ -160,6 +160,16 @@ describe('traffic recorder', () => {
     expect(written.every((id) => sampleKey(id) < 0.25)).toBe(true);
   });
 
+  it('does not record requests that came from gateway replay', async () => {
+    const file = await tmpFile();
+    const rec = recorder(file);
+    rec.record(exchange(1, { headers: { 'x-gateway-replay': 'run-1' } }));
+    rec.record(exchange(2));
+    await rec.close();
+    expect((await lines(file)).map((l) => l.requestId)).toEqual(['req-2']);
+    expect(rec.stats()).toMatchObject({ seen: 2, replays: 1, written: 1 });
+  });
+
   it('records nothing at rate 0', async () => {
     const file = await tmpFile();
     const rec = recorder(file, { sampleRate: 0 });
