@@ -76,5 +76,5 @@ export interface RouteSpec {
   /** One line for operators. */
   description: string;
   /** How shadow runs compare legacy's answer with the new path's (contract, field rules, legacy's effects for writes). */
-  comparison?: SliceComparison;
+  comparison?: SliceComparison | undefined;
 }
