@@ -4,6 +4,7 @@ import { buildAdminApp } from './admin/app.js';
 import { contractEndpoints } from './contracts-api/index.js';
 import { createContractApi } from './contracts-api/server.js';
 import type { Deps } from './deps.js';
+import { createSliceMonitor, type SliceMonitor } from './pipeline/rollback.js';
 import { adapterHeaders, createPipeline, type Pipeline } from './pipeline/run.js';
 
 export interface App {
@@ -11,6 +12,8 @@ export interface App {
   public: Server;
   admin: FastifyInstance;
   pipeline: Pipeline;
+  /** Rolling counters per slice and the automatic pin-back rule. */
+  monitor: SliceMonitor;
   /** Readiness inputs the lifecycle owns. */
   lifecycle: { shuttingDown: boolean; legacyReached: boolean };
 }
@@ -29,6 +32,8 @@ export function buildApp(deps: Deps): App {
       logger,
       rewriter: deps.rewriter,
       shadow: deps.shadow,
+      legacyAgain: deps.legacyAgain,
+      recorder: deps.recorder,
       publicOrigin: deps.publicOrigin.resolve,
       ai: deps.ai,
       contractApi: config.contracts.enabled
@@ -47,6 +52,14 @@ export function buildApp(deps: Deps): App {
     },
     deps.routes,
   );
+  const monitor = createSliceMonitor({
+    config: config.rollback,
+    runtimes: pipeline.runtimes,
+    rolling: deps.rolling,
+    state: deps.state,
+    metrics: deps.metrics,
+    logger,
+  });
   const lifecycle = { shuttingDown: false, legacyReached: false };
   const server = createServer(
     {
@@ -95,6 +108,9 @@ export function buildApp(deps: Deps): App {
     state: deps.state,
     runtimes: pipeline.runtimes,
     tokens: config.admin.tokens,
+    diffs: deps.diffStore,
+    noise: deps.noise,
+    monitor,
     readiness: () => {
       const flagStatus = deps.flags.provider.status();
       const checks = {
@@ -108,5 +124,5 @@ export function buildApp(deps: Deps): App {
       return { ready: checks.flags.ok && checks.legacy.ok && checks.shutdown.ok, checks };
     },
   });
-  return { public: server, admin, pipeline, lifecycle };
+  return { public: server, admin, pipeline, monitor, lifecycle };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { createFlagProvider } from '../flags/index.js';
 import type { FlagProvider } from '../flags/provider.js';
@@ -12,16 +13,26 @@ import type { RouteSpec } from '../routes/types.js';
 import { createAiEngine } from './ai/engine.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { createLogger, type Logger, SECRET_QUERY_PARAMS } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createFlagGate } from './pipeline/flags.js';
+import { countComparison } from './pipeline/rollback.js';
 import { trustChecker } from './proxy/headers.js';
 import { createPassthrough } from './proxy/passthrough.js';
 import { createPublicOrigin } from './proxy/public-origin.js';
 import { createOriginRewriter } from './proxy/rewrite.js';
 import { createTunneler } from './proxy/websocket.js';
+import { createMasker } from './shadow/mask.js';
+import { createNoiseLearner } from './shadow/noise.js';
+import { fileNoisePersistence, redisNoisePersistence } from './shadow/noise-persistence.js';
+import { createRecorder } from './shadow/recorder.js';
 import { createShadowRunner } from './shadow/runner.js';
+import { createMemoryDiffStore } from './shadow/store/memory.js';
+import { createRedisDiffStore } from './shadow/store/redis.js';
 import { createMemoryState } from './state/memory.js';
+import { createRedisState } from './state/redis.js';
+import { createRedisClient } from './state/redis-client.js';
+import { createRollingCounters } from './state/rolling.js';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -47,7 +58,6 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
       logger.child({ component: 'flags' }),
     );
   const flags = createFlagGate(flagProvider, { maxStalenessSeconds: config.flags.maxStalenessSeconds });
-  const state = createMemoryState({ auditLogSize: config.admin.auditLogSize });
   const legacyUrl = new URL(config.legacy.url);
   const basePath = legacyUrl.pathname.replace(/\/$/, '');
   const legacyPool = new Pool(legacyUrl.origin, {
@@ -94,12 +104,80 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     onError: (err) => metrics.upstreamErrors.labels(err.code).inc(),
   });
   const publicOrigin = createPublicOrigin({ publicUrl: config.publicUrl, allowedHosts: config.allowedHosts });
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+  if (redis) {
+    redis.on('error', () => {}); // reported by the state backend's health (metric + log), not per failed command
+    redis.connect().catch(() => {});
+  }
+  const prefix = config.redisPrefix;
+  const stateUp = metrics.stateBackendUp.labels(redis ? 'redis' : 'memory');
+  stateUp.set(redis ? 0 : 1);
+  const state = redis
+    ? createRedisState({
+        redis,
+        prefix,
+        auditLogSize: config.admin.auditLogSize,
+        logger: logger.child({ component: 'state' }),
+        onHealth: (up) => stateUp.set(up ? 1 : 0),
+      })
+    : createMemoryState({ auditLogSize: config.admin.auditLogSize });
+  const rolling = createRollingCounters({ redis, prefix });
+  const masker = createMasker({ key: config.shadow.maskKey ?? randomBytes(32), freeText: config.shadow.maskFreeText });
+  const diffStore = redis
+    ? createRedisDiffStore({ redis, prefix, cap: config.shadow.store.cap })
+    : createMemoryDiffStore({ cap: config.shadow.store.cap });
+  const noise = createNoiseLearner({
+    minSamples: config.shadow.noise.minSamples,
+    minRate: config.shadow.noise.minRate,
+    defaultAcceptDays: config.shadow.noise.acceptDays,
+    persistence: redis
+      ? redisNoisePersistence(redis, prefix)
+      : config.shadow.noise.file
+        ? fileNoisePersistence(config.shadow.noise.file)
+        : null,
+    onError: (err, op) => logger.warn({ err, op }, 'learned noise could not be persisted'),
+  });
   const shadow = createShadowRunner({
     maxConcurrent: config.shadow.maxConcurrent,
     deadlineMs: config.shadow.deadlineMs,
+    sampleRate: config.shadow.sampleRate,
     metrics,
     logger,
+    store: diffStore,
+    masker,
+    noise,
+    secondary: {
+      enabled: config.shadow.noise.secondary,
+      warmup: config.shadow.noise.warmup,
+      sampleRate: config.shadow.noise.sampleRate,
+    },
+    keepMatchBodies: config.shadow.store.keepMatchBodies,
+    onResult: (slice, result) => countComparison(rolling, slice, result),
   });
+  const rec = config.shadow.record;
+  const recorder = rec.file
+    ? createRecorder({
+        file: rec.file,
+        maxBytes: rec.maxBytes,
+        sampleRate: rec.sampleRate,
+        maskHeaders: (h) => masker.maskHeaders(h),
+        maskBody: (json) => masker.maskValue(json),
+        secretParams: [...SECRET_QUERY_PARAMS, ...config.log.redactQueryParams],
+        logger,
+      })
+    : null;
+  const legacyAgain: Deps['legacyAgain'] = async (method, url, headers, signal) => {
+    const r = await legacyPool.request({
+      method: method as 'GET',
+      path: `${basePath}${url}`,
+      headers: { ...headers, host: legacyUrl.host },
+      signal,
+    });
+    const body = Buffer.from(await r.body.arrayBuffer());
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') flat[k] = v;
+    return { status: r.statusCode, headers: flat, body: body.length > config.shadow.maxBodyBytes ? 'truncated' : body };
+  };
   const ai = createAiEngine(config, { logger, metrics });
   return {
     config,
@@ -123,6 +201,13 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     tunneler,
     publicOrigin,
     shadow,
+    diffStore,
+    noise,
+    rolling,
+    masker,
+    redis,
+    legacyAgain,
+    recorder,
     routes: opts.routes ?? ROUTE_TABLE,
   };
 }
@@ -130,11 +215,16 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
 /** Closes in reverse order of construction. */
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.shadow.drain();
+  await deps.noise.close();
+  await deps.recorder?.close();
+  await deps.diffStore.close();
   deps.flags.close();
   await Promise.all(Object.values(deps.legacyHttp).map((h) => h.close()));
   await deps.legacyPool.close();
+  await deps.rolling.close();
   await deps.state.close();
   await deps.flagProvider.close();
+  if (deps.redis) deps.redis.disconnect();
   // Buffered log lines (the access log batches writes) must reach stdout before the process exits.
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 1_000);

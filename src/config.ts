@@ -145,6 +145,11 @@ export const ConfigSchema = z
          * (GATEWAY_MASK_KEY); without it a random key per process is used, so hashes only compare within a process.
          */
         maskKey: z.string().min(16, 'at least 16 characters').optional(),
+        /**
+         * Free text in stored diffs: `hash` (default: keyed hash + length; nothing a PII detector could miss is kept)
+         * or `redact` (readable, with detected PII replaced; a name only in free text is not detected).
+         */
+        maskFreeText: z.enum(['hash', 'redact']).default('hash'),
         noise: z
           .object({
             /** Ask legacy a second time for idempotent reads and learn which fields differ by themselves. */

@@ -11,7 +11,13 @@ import type { createPassthrough } from './proxy/passthrough.js';
 import type { createPublicOrigin } from './proxy/public-origin.js';
 import type { OriginRewriter } from './proxy/rewrite.js';
 import type { createTunneler } from './proxy/websocket.js';
-import type { ShadowRunner } from './shadow/runner.js';
+import type { Masker } from './shadow/mask.js';
+import type { NoiseLearner } from './shadow/noise.js';
+import type { Recorder } from './shadow/recorder.js';
+import type { LegacyCapture, ShadowRunner } from './shadow/runner.js';
+import type { DiffStore } from './shadow/types.js';
+import type { RedisClient } from './state/redis-client.js';
+import type { RollingCounters } from './state/rolling.js';
 import type { StateStore } from './state/types.js';
 
 /** Everything built once at boot (src/compose.ts) and handed to the app. Closed in reverse order by closeDeps. */
@@ -32,5 +38,21 @@ export interface Deps {
   tunneler: ReturnType<typeof createTunneler>;
   publicOrigin: ReturnType<typeof createPublicOrigin>;
   shadow: ShadowRunner;
+  diffStore: DiffStore;
+  noise: NoiseLearner;
+  /** Per-minute per-slice counters (pin-back rule, charts); shared through Redis when configured. */
+  rolling: RollingCounters;
+  masker: Masker;
+  /** Sampled public traffic to masked JSONL (config shadow.record.file), or null. */
+  recorder: Recorder | null;
+  /** The shared Redis connection (REDIS_URL), or null for the embedded in-memory state. */
+  redis: RedisClient | null;
+  /** Asks legacy an idempotent read again (shadow noise learning). */
+  legacyAgain(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<LegacyCapture>;
   routes: readonly RouteSpec[];
 }

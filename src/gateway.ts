@@ -19,7 +19,15 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
   const deps = composeDeps(config, opts);
   const app = buildApp(deps);
   const { logger } = deps;
-  await deps.flagProvider.ready(5_000);
+  if (deps.redis) await redisConnected(deps.redis, 1_500);
+  await Promise.all([
+    deps.flagProvider.ready(5_000),
+    deps.noise.refresh(),
+    'ready' in deps.state ? (deps.state as { ready(): Promise<void> }).ready() : null,
+  ]);
+  // Learned noise from other replicas (or an earlier run) is merged in the background.
+  const noiseRefresh = setInterval(() => void deps.noise.refresh(), 10_000);
+  noiseRefresh.unref();
   const flagStatus = deps.flagProvider.status();
   if (!flagStatus.ready)
     logger.warn({ flags: flagStatus }, 'flags not ready yet: every slice is served by legacy until they are');
@@ -51,6 +59,7 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
   async function close(): Promise<void> {
     app.lifecycle.shuttingDown = true;
     probe.stop();
+    clearInterval(noiseRefresh);
     const grace = config.server.shutdownGraceMs;
     const closed = new Promise<void>((resolve) => app.public.close(() => resolve()));
     // Connections become idle as their in-flight responses finish: close them as they do.
@@ -65,6 +74,7 @@ export async function startGateway(config: Config, opts: ComposeOptions = {}): P
     clearTimeout(timer);
     clearInterval(idleSweep);
     await app.admin.close();
+    await app.monitor.close();
     await closeDeps(deps);
     logger.info('gateway stopped');
   }
@@ -114,4 +124,18 @@ function startLegacyProbe(url: string, onReached: () => void): { stop(): void } 
       clearTimeout(timer);
     },
   };
+}
+
+/** Waits (bounded) for the first Redis connection; the gateway starts on local state if Redis is not there. */
+async function redisConnected(redis: NonNullable<Deps['redis']>, ms: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    }
+  });
 }

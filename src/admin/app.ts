@@ -7,10 +7,14 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { FlagGate } from '../pipeline/flags.js';
 import { FALLBACK_REASONS } from '../pipeline/plan.js';
+import type { SliceMonitor } from '../pipeline/rollback.js';
 import type { RouteRuntime } from '../pipeline/run.js';
 import { fallbackRate } from '../pipeline/stats.js';
+import type { NoiseLearner } from '../shadow/noise.js';
+import type { DiffStore } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
 import { createAuthenticator, PERMISSIONS, type Principal } from './auth.js';
+import { registerDiffRoutes } from './diffs.js';
 
 export interface AdminDeps {
   logger: Logger;
@@ -19,6 +23,9 @@ export interface AdminDeps {
   state: StateStore;
   runtimes: readonly RouteRuntime[];
   tokens: readonly { token: string; role: Role; name: string }[];
+  diffs: DiffStore;
+  noise: NoiseLearner;
+  monitor: SliceMonitor;
   /** Readiness: flags loaded and legacy reached once; false while shutting down. */
   readiness(): { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
 }
@@ -86,6 +93,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
         stalenessSeconds: deps.flags.stalenessSeconds(),
         killSwitch,
       },
+      state: { backend: deps.state.backend, healthy: deps.state.healthy() },
       slices: deps.runtimes.map((rt) => sliceView(rt, killSwitch)),
     };
   });
@@ -99,6 +107,18 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   });
   app.post<{ Params: { id: string } }>('/admin/slices/:id/unpin', { preHandler: guard('pin') }, async (req, reply) => {
     return changePin(req, reply, 'unpin');
+  });
+  app.get('/admin/whoami', { preHandler: guard('read') }, async (req) => {
+    const who = (req as FastifyRequest & { principal: Principal }).principal;
+    const may = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((a) =>
+      (PERMISSIONS[a] as readonly Role[]).includes(who.role),
+    );
+    return { name: who.name, role: who.role, permissions: may };
+  });
+  app.get<{ Querystring: { minutes?: string } }>('/admin/series', { preHandler: guard('read') }, async (req) => {
+    const minutes = Math.min(Math.max(Number(req.query.minutes ?? 60) || 60, 1), 60);
+    const slices = [...bySlice.keys()];
+    return { minutes, slices: await deps.monitor.rolling.series(slices, minutes) };
   });
   app.get('/admin/contracts', { preHandler: guard('read') }, async () => ({
     contracts: listContracts().map((c) => ({ ...c, href: `/admin/contracts/${c.version}/${c.name}` })),
@@ -120,6 +140,15 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   app.get<{ Querystring: { limit?: string } }>('/admin/audit', { preHandler: guard('read') }, async (req) => {
     const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
     return { entries: await deps.state.audit(limit) };
+  });
+
+  registerDiffRoutes(app, {
+    store: deps.diffs,
+    noise: deps.noise,
+    state: deps.state,
+    logger: deps.logger,
+    guard,
+    problem,
   });
 
   async function changePin(
@@ -200,6 +229,8 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       deadlineMs: rt.deadlineMs,
       requests: { ...rt.stats },
       fallbackRate: rate.total,
+      /** The automatic pin-back rule's last verdict over its window (shared across replicas with Redis). */
+      health: deps.monitor.health(rt.spec.slice) ?? null,
       fallbackRateByReason: Object.fromEntries(
         FALLBACK_REASONS.filter((r) => rate.byReason[r] !== undefined).map((r) => [r, rate.byReason[r]]),
       ),

@@ -29,4 +29,6 @@ export function createAuthenticator(tokens: readonly { token: string; role: Role
 export const PERMISSIONS = {
   read: ['viewer', 'qa', 'migration-lead', 'sre', 'admin'],
   pin: ['migration-lead', 'sre', 'admin'],
+  /** Accepting or rejecting learned noise is QA's call. */
+  noise: ['qa', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

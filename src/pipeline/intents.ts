@@ -5,7 +5,7 @@ import FindMyWay from 'find-my-way';
 import type { BotReplyV1 } from '../../contracts/v1/bot-reply.js';
 import type { MessageV1 } from '../../contracts/v1/conversation.js';
 import type { FlagContext } from '../../flags/context.js';
-import { botReplyFromLegacy, buildHandoff, handoffToLegacy, renderBotReplyResponse } from '../../mappers/bot-reply.js';
+import { buildHandoff, handoffToLegacy, renderBotReplyResponse } from '../../mappers/bot-reply.js';
 import {
   conversationFromLegacy,
   customerMessageFromLegacy,
@@ -31,8 +31,9 @@ import type { StateStore } from '../state/types.js';
 import { readBody } from './body.js';
 import { classifyFailure, withDeadline } from './fallback.js';
 import type { FlagGate } from './flags.js';
+import { botReplyComparison } from './intent-comparison.js';
 import { decide, type FallbackReason, type RoutingReason } from './plan.js';
-import type { Outcome, RouteRuntime, SliceInfo } from './run.js';
+import { BUFFERED, type Buffered, type Outcome, type RouteRuntime, type SliceInfo } from './run.js';
 
 export const MESSAGE_ROUTE_ID = 'conversations.messages';
 export const MESSAGE_PATHS = ['/api/v2/conversations/:id/messages', '/api/v2/conversations/:id/messages.json'] as const;
@@ -76,6 +77,7 @@ export interface IntentKit {
  */
 export function createIntentRouter(kit: IntentKit) {
   const { config, metrics, logger, flags, state, ai } = kit;
+  const replyComparison = botReplyComparison(config.shadow.textSimilarity);
   const runtimes = new Map<Intent, RouteRuntime<IntentSliceInfo>>();
   for (const spec of Object.values(INTENT_SPECS)) {
     runtimes.set(
@@ -132,6 +134,7 @@ export function createIntentRouter(kit: IntentKit) {
       return;
     }
     const body = buffered.body;
+    (req as Buffered)[BUFFERED] = body;
     let message: ReturnType<typeof customerMessageFromLegacy>['value'];
     try {
       message = customerMessageFromLegacy(JSON.parse(body.toString('utf8')), { conversationId }).value;
@@ -245,7 +248,7 @@ export function createIntentRouter(kit: IntentKit) {
       metrics.routing.labels(slice, 'legacy', plan.reason).inc();
       if (plan.shadow && kit.shadow.admit(slice)) {
         stats.shadowed++;
-        toLegacy(plan.reason, false, shadowCapture(rt, req, turn));
+        toLegacy(plan.reason, false, shadowCapture(rt, req, turn, requestId));
         return;
       }
       toLegacy(plan.reason, false);
@@ -511,8 +514,17 @@ export function createIntentRouter(kit: IntentKit) {
   }
 
   /** Shadow: legacy answers; the handler runs dry afterwards and both answers are compared on the BotReply contract. */
-  function shadowCapture(rt: RouteRuntime<IntentSliceInfo>, req: IncomingMessage, turn: Turn): ResponseCapture {
+  function shadowCapture(
+    rt: RouteRuntime<IntentSliceInfo>,
+    req: IncomingMessage,
+    turn: Turn,
+    requestId: string,
+  ): ResponseCapture {
     const slice = rt.spec.slice;
+    const fctx = kit.baseContext(req);
+    const replay = req.headers['x-gateway-replay'];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
     return {
       maxBytes: config.shadow.maxBodyBytes,
       onCaptured: (status, headers, body) => {
@@ -520,21 +532,25 @@ export function createIntentRouter(kit: IntentKit) {
           kit.shadow.release();
           return;
         }
-        kit.shadow.run(
+        kit.shadow.run({
           slice,
-          { status, headers, body },
-          async (signal) => {
+          route: rt.spec.id,
+          requestId,
+          method: req.method ?? 'POST',
+          path: q === -1 ? url : url.slice(0, q),
+          tenant: fctx.tenant ?? null,
+          channel: fctx.channel ?? null,
+          replay: typeof replay === 'string' ? replay.slice(0, 64) : null,
+          legacy: { status, headers, body },
+          request: { method: req.method ?? 'POST', path: q === -1 ? url : url.slice(0, q), body: turn.body },
+          comparison: replyComparison,
+          candidate: async (signal) => {
             const out = await runHandler(rt.spec.intent, req, turn, signal, true, () => {});
-            return { status: 201, headers: {}, body: JSON.stringify(out) };
+            return {
+              answer: { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify(out) },
+            };
           },
-          (legacy, candidate) => {
-            if (legacy.body === null || legacy.body === 'truncated' || legacy.status !== 201) return false;
-            const theirs = botReplyFromLegacy(JSON.parse(legacy.body.toString('utf8'))).value;
-            const ours = JSON.parse(String(candidate.body)) as IntentOutcome;
-            if (ours.kind === 'handoff') return theirs.handoff !== null;
-            return theirs.handoff === null && theirs.text === ours.reply.text;
-          },
-        );
+        });
       },
     };
   }

@@ -11,7 +11,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { createPassthrough, ForwardResult } from '../proxy/passthrough.js';
 import { sendProblem } from '../proxy/problem.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
-import type { ShadowRunner } from '../shadow/runner.js';
+import { createDryRunAdapters } from '../shadow/dry-run.js';
+import type { Recorder } from '../shadow/recorder.js';
+import type { LegacyCapture, ShadowRunner } from '../shadow/runner.js';
+import type { Effect } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
 import { readBody } from './body.js';
 import { type Breaker, createBreaker } from './breaker.js';
@@ -38,6 +41,15 @@ export interface PipelineDeps {
   contractApi: ContractApi | null;
   /** AI automation for customer messages (intent routing); null disables intent slices. */
   ai: AiEngine | null;
+  /** Records sampled public traffic (masked JSONL) for `gateway replay`; null when recording is off. */
+  recorder?: Recorder | null;
+  /** Asks legacy the same idempotent read a second time (shadow noise learning); never used for writes. */
+  legacyAgain(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<LegacyCapture>;
 }
 
 /** What the admin view and the breaker need to know about a slice (route slices and intent slices alike). */
@@ -80,6 +92,7 @@ const ADAPTER_HEADERS = [
 
 export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[]) {
   const { config, metrics, logger, passthrough, flags, state, shadow } = deps;
+  const recorder = deps.recorder ?? null;
   function makeRuntime<S extends SliceInfo>(spec: S): RouteRuntime<S> {
     const override = config.pipeline.slices[spec.slice] ?? {};
     const gauge = metrics.breakerState.labels(spec.slice);
@@ -149,6 +162,20 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       child(`d|${o.route}|${o.servedBy}`, () => metrics.duration.labels(o.route, o.servedBy)).observe(seconds);
     }
     if (o.error) metrics.upstreamErrors.labels(o.error.code).inc();
+    if (recorder && !o.aborted) {
+      const body = (req as Buffered)[BUFFERED] ?? null;
+      recorder.record({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        bodyStreamed: body === null && hasBody(req),
+        status: o.status,
+        servedBy: o.servedBy,
+        slice: o.route === 'passthrough' ? null : o.slice,
+        requestId,
+      });
+    }
     if (!accessLog) return;
     const ms = Math.round(seconds * 10_000) / 10;
     const url = redactQuery(req.url ?? '/', redactedParams);
@@ -393,6 +420,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       }
       body = b.body;
       sreq.body = body;
+      (req as Buffered)[BUFFERED] = body;
     }
     metrics.routing.labels(spec.slice, 'new', plan.reason).inc();
     count(stats.routing, plan.reason);
@@ -507,31 +535,88 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     done: (r: ForwardResult) => void,
   ): void {
     const slice = rt.spec.slice;
-    if (rt.spec.write || hasBody(req) || !shadow.admit(slice)) {
-      // Write slices are shadowed dry-run with the QA workflow; until then they are not shadowed at all.
-      if (rt.spec.write || hasBody(req)) shadow.skip(slice, rt.spec.write ? 'disabled' : 'body_too_large');
+    if (!shadow.admit(slice)) {
       forwardLegacy(req, res, requestId, undefined, extra, done);
       return;
     }
+    if (!hasBody(req)) {
+      shadowLegacy(rt, sreq, req, res, requestId, extra, done, undefined);
+      return;
+    }
+    // The candidate needs a copy of the body: buffer it (capped) and send legacy exactly the same bytes.
+    readBody(req, Math.min(rt.maxBody, config.shadow.maxBodyBytes)).then(
+      (b) => {
+        if (b.kind === 'overflow') {
+          shadow.release();
+          shadow.skip(slice, 'body_too_large');
+          forwardLegacy(req, res, requestId, b.stream, extra, done);
+          return;
+        }
+        sreq.body = b.body;
+        (req as Buffered)[BUFFERED] = b.body;
+        shadowLegacy(rt, sreq, req, res, requestId, extra, done, b.body);
+      },
+      (err: unknown) => {
+        shadow.release();
+        logger.debug({ reqId: requestId, err }, 'client body failed while buffering for a shadow run');
+        done({ status: 499, aborted: true });
+      },
+    );
+  }
+
+  function shadowLegacy(
+    rt: RouteRuntime<RouteSpec>,
+    sreq: SliceRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    extra: string[] | undefined,
+    done: (r: ForwardResult) => void,
+    body: Buffer | undefined,
+  ): void {
+    const { spec } = rt;
+    const slice = spec.slice;
     rt.stats.shadowed++;
     const forwardHeaders = adapterHeaders(req);
-    forwardLegacy(req, res, requestId, undefined, extra, done, {
+    const fctx = baseContext(req);
+    const replay = req.headers['x-gateway-replay'];
+    const idempotentRead = !spec.write && (sreq.method === 'GET' || sreq.method === 'HEAD');
+    forwardLegacy(req, res, requestId, body ?? undefined, extra, done, {
       maxBytes: config.shadow.maxBodyBytes,
-      onCaptured: (status, headers, body) => {
+      onCaptured: (status, headers, captured) => {
         if (status === 0) {
           shadow.release();
           return;
         }
-        shadow.run(slice, { status, headers, body }, (signal) =>
-          rt.spec.handler(sreq, {
-            signal,
-            adapters: deps.adapters,
-            forwardHeaders,
-            dryRun: true,
-            commit: () => {},
-            recordGaps: (paths) => metrics.mappingGaps.labels(slice).inc(paths.length),
-          }),
-        );
+        shadow.run({
+          slice,
+          route: spec.id,
+          requestId,
+          method: sreq.method,
+          path: redactQuery(sreq.url, redactedParams),
+          tenant: fctx.tenant ?? null,
+          channel: fctx.channel ?? null,
+          replay: typeof replay === 'string' ? replay.slice(0, 64) : null,
+          legacy: { status, headers, body: captured },
+          request: { method: sreq.method, path: sreq.path, body: sreq.body },
+          comparison: spec.comparison ?? null,
+          candidate: async (signal) => {
+            const effects: Effect[] = [];
+            const answer = await spec.handler(sreq, {
+              signal,
+              // Shadow runs never write: write methods only record what they would have done.
+              adapters: createDryRunAdapters(deps.adapters, effects),
+              forwardHeaders,
+              dryRun: true,
+              commit: () => {},
+              recordGaps: (paths) => metrics.mappingGaps.labels(slice).inc(paths.length),
+            });
+            return spec.write ? { answer, effects } : { answer };
+          },
+          legacyAgain: idempotentRead
+            ? (signal) => deps.legacyAgain(sreq.method, sreq.url, forwardedCopy(req), signal)
+            : undefined,
+        });
       },
     });
   }
@@ -569,6 +654,34 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   return { handle, runtimes };
 }
 
+/** Headers for asking legacy the same read again: the client's end-to-end headers, minus hop-by-hop ones. */
+function forwardedCopy(req: IncomingMessage): Record<string, string> {
+  const nominated = new Set(
+    String(req.headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((t) => t.trim()),
+  );
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string' && !HOP_BY_HOP.has(k) && !nominated.has(k)) out[k] = v;
+  }
+  return out;
+}
+
+const HOP_BY_HOP = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'proxy-authorization',
+]);
+
 /** The client headers a new path or contract endpoint passes on to legacy adapters. */
 export function adapterHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -578,6 +691,10 @@ export function adapterHeaders(req: IncomingMessage): Record<string, string> {
   }
   return out;
 }
+
+/** The request body the pipeline buffered (slice routes, shadow copies, customer messages), for the recorder. */
+export const BUFFERED = Symbol('gateway.bufferedBody');
+export type Buffered = IncomingMessage & { [BUFFERED]?: Buffer };
 
 const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];
 

@@ -52,6 +52,13 @@ export interface Masker {
 export interface MaskerOptions {
   /** HMAC key. Keep it secret and stable: a new key makes old and new hashes incomparable. */
   key: string | Buffer;
+  /**
+   * Free-text fields (subject, description, body, text, …): `hash` (default) stores a keyed hash and the length, so
+   * equal texts still compare equal and nothing a detector could miss (a name, a foreign street) is kept; `redact`
+   * keeps the text readable with detected PII and this record's known PII values replaced (best-effort: a name that
+   * appears only in free text stays).
+   */
+  freeText?: 'hash' | 'redact';
   /** Default region for phone numbers without a country code in free text (ISO 3166-1, default DE). */
   region?: string;
 }
@@ -159,6 +166,7 @@ interface Dictionary {
 
 export function createMasker(opts: MaskerOptions): Masker {
   const key = opts.key;
+  const hashText = (opts.freeText ?? 'hash') === 'hash';
   const region = (opts.region ?? 'DE').toUpperCase();
   const countries: CountryCode[] = ['DE', 'AT', 'CH', 'GB', 'US'];
   if (isSupportedCountry(region)) countries.unshift(region);
@@ -217,6 +225,7 @@ export function createMasker(opts: MaskerOptions): Masker {
       if (typeof v === 'boolean') return v;
       if (mode === 'pii') return hash(clip(String(v)));
       if (typeof v === 'number') return v;
+      if (mode === 'text' && hashText) return `‹text:${digest(v)} ${v.length} chars›`;
       return maskText(v, mode === 'text' ? ALL_KINDS : PRECISE, dict);
     }
     if (mode === 'secret') return STRIPPED;

@@ -1,12 +1,13 @@
-import { isDeepStrictEqual } from 'node:util';
-import zlib from 'node:zlib';
 import type { NewResponse } from '../../routes/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
+import { compareAnswers, decodeWire, normalisePath } from './compare/index.js';
+import type { Masker } from './mask.js';
+import type { NoiseLearner } from './noise.js';
+import type { Comparison, DiffRecord, DiffStore, Effect, ResultClass, SliceComparison, WireAnswer } from './types.js';
 
-export type ShadowResult = 'match' | 'value_mismatch' | 'candidate_error' | 'candidate_timeout';
-export type SkipReason = 'concurrency' | 'body_too_large' | 'response_too_large' | 'disabled';
+export type SkipReason = 'concurrency' | 'body_too_large' | 'response_too_large' | 'disabled' | 'sampled_out';
 
 export interface LegacyCapture {
   status: number;
@@ -14,23 +15,39 @@ export interface LegacyCapture {
   body: Buffer | 'truncated' | null;
 }
 
+/** One shadow run: what legacy answered, how to run the candidate, and how to compare. */
+export interface ShadowJob {
+  slice: string;
+  route: string;
+  requestId: string;
+  method: string;
+  /** Path with query (secrets redacted by the caller). */
+  path: string;
+  tenant: string | null;
+  channel: string | null;
+  /** `x-gateway-replay` run id when the request came from `gateway replay`. */
+  replay: string | null;
+  legacy: LegacyCapture;
+  /** The client's request as legacy received it (write slices derive legacy's effects from it). */
+  request: { method: string; path: string; body: Buffer | null };
+  comparison: SliceComparison | null;
+  /** Runs the new path (dry-run for writes). `effects`: what it would have written. */
+  candidate(signal: AbortSignal): Promise<{ answer: NewResponse; effects?: Effect[] }>;
+  /** Idempotent reads: asks legacy again for the same request (noise learning). */
+  legacyAgain?: ((signal: AbortSignal) => Promise<LegacyCapture>) | undefined;
+}
+
 /**
  * Shadow runs: legacy has already answered the client; the candidate runs afterwards with a copy of the request,
- * under a concurrency cap and its own deadline, and the two answers are compared. Never awaited by the client.
- * (A first comparison: status + JSON equality. Contract-aware diffs come with the QA workflow.)
+ * under a concurrency cap, sampling and its own deadline. Both answers are mapped onto the slice's contract and
+ * diffed per field (src/shadow/compare); the masked record goes to the diff store. Never awaited by the client.
  */
 export interface ShadowRunner {
-  /** Reserve a slot; false when at the cap (the caller counts the skip). */
+  /** Reserve a slot; false when sampled out or at the cap (counted by reason). */
   admit(slice: string): boolean;
   skip(slice: string, reason: SkipReason): void;
   /** Runs the candidate after legacy answered; releases the slot. */
-  run(
-    slice: string,
-    legacy: LegacyCapture,
-    candidate: (signal: AbortSignal) => Promise<NewResponse>,
-    /** Slice-specific comparison (e.g. on a contract); default: status + JSON equality. A throw counts as a mismatch. */
-    compare?: (legacy: LegacyCapture, candidate: NewResponse) => boolean,
-  ): void;
+  run(job: ShadowJob): void;
   /** Abandon a reserved slot without running. */
   release(): void;
   inFlight(): number;
@@ -38,12 +55,25 @@ export interface ShadowRunner {
   drain(): Promise<void>;
 }
 
-export function createShadowRunner(opts: {
+export interface ShadowRunnerOptions {
   maxConcurrent: number;
   deadlineMs: number;
+  sampleRate: number;
   metrics: Metrics;
   logger: Logger;
-}): ShadowRunner {
+  store: DiffStore;
+  masker: Masker;
+  noise: NoiseLearner;
+  secondary: { enabled: boolean; warmup: number; sampleRate: number };
+  keepMatchBodies: boolean;
+  /** Every comparison's result (rolling counters for the pin-back rule and charts). */
+  onResult?: (slice: string, result: ResultClass) => void;
+  random?: () => number;
+}
+
+export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
+  const random = opts.random ?? Math.random;
+  const { metrics, logger } = opts;
   let inFlight = 0;
   let idle: (() => void) | null = null;
   const done = () => {
@@ -51,49 +81,136 @@ export function createShadowRunner(opts: {
     if (inFlight === 0 && idle) idle();
   };
 
-  async function execute(
-    slice: string,
-    legacy: LegacyCapture,
-    candidate: (s: AbortSignal) => Promise<NewResponse>,
-    same: (l: LegacyCapture, c: NewResponse) => boolean,
-  ) {
-    if (legacy.body === 'truncated') {
-      opts.metrics.shadowSkipped.labels(slice, 'response_too_large').inc();
+  function wire(c: LegacyCapture): WireAnswer {
+    return decodeWire(c.status, c.headers, c.body === 'truncated' || c.body === null ? Buffer.alloc(0) : c.body);
+  }
+
+  /** Second legacy answer to the same read: every field that differs between the two is a noise sample. */
+  async function learnNoise(job: ShadowJob, first: WireAnswer): Promise<void> {
+    if (!job.legacyAgain || !opts.secondary.enabled) return;
+    const n = opts.noise.samples(job.slice);
+    if (n >= opts.secondary.warmup && random() >= opts.secondary.sampleRate) return;
+    let again: LegacyCapture;
+    try {
+      again = await withDeadline(opts.deadlineMs, new AbortController(), (s) => job.legacyAgain?.(s) as never);
+    } catch (err) {
+      logger.debug({ slice: job.slice, err }, 'secondary legacy call failed');
       return;
     }
-    let result: ShadowResult;
-    try {
-      const cand = await withDeadline(opts.deadlineMs, new AbortController(), candidate);
-      let equal = false;
-      try {
-        equal = same(legacy, cand);
-      } catch {
-        equal = false;
-      }
-      result = equal ? 'match' : 'value_mismatch';
-    } catch (err) {
-      result = err instanceof DeadlineError ? 'candidate_timeout' : 'candidate_error';
-      opts.logger.debug({ slice, err }, 'shadow candidate failed');
+    if (again.body === 'truncated') return;
+    const c = compareAnswers({
+      slice: job.slice,
+      comparison: job.comparison,
+      legacy: first,
+      candidate: { ok: true, answer: wire(again) },
+    });
+    const paths = new Set<string>();
+    for (const f of [...c.fields, ...c.noise]) paths.add(normalisePath(f.path));
+    for (const g of c.gaps) paths.add(normalisePath(g));
+    opts.noise.observe(job.slice, [...paths]);
+  }
+
+  async function execute(job: ShadowJob): Promise<void> {
+    const { slice } = job;
+    if (job.legacy.body === 'truncated') {
+      metrics.shadowSkipped.labels(slice, 'response_too_large').inc();
+      return;
     }
-    opts.metrics.shadowComparisons.labels(slice, result).inc();
+    const legacy = wire(job.legacy);
+    await learnNoise(job, legacy);
+    const t0 = performance.now();
+    let comparison: Comparison;
+    let candidateAnswer: WireAnswer | null = null;
+    let effects: Effect[] | undefined;
+    let legacyEffects: Effect[] | undefined;
+    try {
+      const out = await withDeadline(opts.deadlineMs, new AbortController(), (s) => job.candidate(s));
+      const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
+      candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
+      effects = out.effects;
+      const derive = job.comparison?.legacyEffects;
+      if (derive && legacy.status >= 200 && legacy.status < 300) {
+        legacyEffects = safe(() => derive(job.request, legacy), []);
+      }
+      comparison = compareAnswers({
+        slice,
+        comparison: job.comparison,
+        legacy,
+        candidate: { ok: true, answer: candidateAnswer, ...(effects ? { effects } : {}) },
+        ...(legacyEffects ? { legacyEffects } : {}),
+        noise: opts.noise,
+      });
+    } catch (err) {
+      const timeout = err instanceof DeadlineError;
+      comparison = compareAnswers({
+        slice,
+        comparison: job.comparison,
+        legacy,
+        candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
+      });
+      logger.debug({ slice, err }, 'shadow candidate failed');
+    }
+    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    metrics.shadowComparisons.labels(slice, comparison.result).inc();
+    opts.onResult?.(slice, comparison.result);
+    const keepBodies = comparison.result !== 'match' || comparison.noise.length > 0 || opts.keepMatchBodies;
+    const record: DiffRecord = {
+      ...comparison,
+      id: '', // assigned by the store (the Redis stream id)
+      at: new Date().toISOString(),
+      slice,
+      route: job.route,
+      requestId: job.requestId,
+      tenant: job.tenant,
+      channel: job.channel,
+      contract: job.comparison?.contract ?? null,
+      method: job.method,
+      path: job.path,
+      legacy: {
+        status: legacy.status,
+        body: keepBodies ? (legacy.json ?? null) : null,
+        ...(legacyEffects ? { effects: legacyEffects } : {}),
+      },
+      candidate: {
+        status: candidateAnswer?.status ?? null,
+        body: keepBodies ? (candidateAnswer?.json ?? null) : null,
+        ...(effects ? { effects } : {}),
+        durationMs,
+      },
+      replay: job.replay,
+    };
+    try {
+      await opts.store.add(opts.masker.maskRecord(record));
+    } catch (err) {
+      metrics.shadowStoreErrors.labels(opts.store.backend).inc();
+      logger.warn({ slice, err }, 'diff record not stored');
+    }
   }
 
   return {
     admit(slice) {
+      if (opts.maxConcurrent === 0) {
+        metrics.shadowSkipped.labels(slice, 'disabled').inc();
+        return false;
+      }
+      if (opts.sampleRate < 1 && random() >= opts.sampleRate) {
+        metrics.shadowSkipped.labels(slice, 'sampled_out').inc();
+        return false;
+      }
       if (inFlight >= opts.maxConcurrent) {
-        opts.metrics.shadowSkipped.labels(slice, opts.maxConcurrent === 0 ? 'disabled' : 'concurrency').inc();
+        metrics.shadowSkipped.labels(slice, 'concurrency').inc();
         return false;
       }
       inFlight++;
       return true;
     },
     skip(slice, reason) {
-      opts.metrics.shadowSkipped.labels(slice, reason).inc();
+      metrics.shadowSkipped.labels(slice, reason).inc();
     },
-    run(slice, legacy, candidate, same = compare) {
+    run(job) {
       setImmediate(() => {
-        execute(slice, legacy, candidate, same).then(done, (err: unknown) => {
-          opts.logger.warn({ slice, err }, 'shadow run crashed');
+        execute(job).then(done, (err: unknown) => {
+          logger.warn({ slice: job.slice, err }, 'shadow run crashed');
           done();
         });
       });
@@ -109,25 +226,10 @@ export function createShadowRunner(opts: {
   };
 }
 
-function compare(legacy: LegacyCapture, cand: NewResponse): boolean {
-  if (legacy.status !== cand.status) return false;
-  const a = decodeJson(legacy.body === 'truncated' ? null : legacy.body, legacy.headers['content-encoding']);
-  const b = decodeJson(
-    typeof cand.body === 'string' ? Buffer.from(cand.body) : cand.body,
-    cand.headers['content-encoding'],
-  );
-  if (a.ok && b.ok) return isDeepStrictEqual(a.value, b.value);
-  return a.raw.equals(b.raw);
-}
-
-function decodeJson(body: Buffer | null, encoding: string | undefined): { ok: boolean; value?: unknown; raw: Buffer } {
-  let raw = body ?? Buffer.alloc(0);
+function safe<T>(fn: () => T, fallback: T): T {
   try {
-    if (encoding === 'gzip') raw = zlib.gunzipSync(raw);
-    else if (encoding === 'br') raw = zlib.brotliDecompressSync(raw);
-    else if (encoding === 'deflate') raw = zlib.inflateSync(raw);
-    return { ok: true, value: JSON.parse(raw.toString('utf8')), raw };
+    return fn();
   } catch {
-    return { ok: false, raw };
+    return fallback;
   }
 }

@@ -4,7 +4,7 @@ import { getTicket } from '../../routes/tickets-get.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
 import { get, type Stack, startStack } from '../helpers/stack.js';
 
-type Behaviour = 'same' | 'different' | 'slow' | 'throw' | 'blocked';
+type Behaviour = 'same' | 'different' | 'invalid' | 'slow' | 'throw' | 'blocked';
 let release: () => void = () => {};
 let candidateFinished = false;
 let behaviour: Behaviour = 'same';
@@ -20,7 +20,9 @@ const candidate: NewHandler = async (req, ctx) => {
     candidateFinished = true;
   }
   const answer = await getTicket(req, ctx);
-  if (behaviour === 'different') return { ...answer, body: String(answer.body).replace('"status":"', '"status":"x') };
+  if (behaviour === 'different') return { ...answer, body: String(answer.body).replace('"subject":"', '"subject":"x') };
+  // An enum value the contract does not know: the candidate breaks the contract.
+  if (behaviour === 'invalid') return { ...answer, body: String(answer.body).replace('"status":"', '"status":"x') };
   return answer;
 };
 const spec = ROUTE_TABLE.find((r) => r.id === 'tickets.get') as RouteSpec;
@@ -57,6 +59,7 @@ describe('shadow runs', () => {
   it('classifies a different answer, a failing candidate and a slow candidate', async () => {
     for (const [b, result] of [
       ['different', 'value_mismatch'],
+      ['invalid', 'schema_error'],
       ['throw', 'candidate_error'],
       ['slow', 'candidate_timeout'],
     ] as const) {

@@ -3,7 +3,8 @@ import { createMasker } from '../../src/shadow/mask.js';
 import type { DiffRecord } from '../../src/shadow/types.js';
 import { loadPiiCorpus } from '../fixtures/pii/corpus.js';
 
-const masker = createMasker({ key: 'test-key-1' });
+/** `redact` keeps free text readable (detector-based); the default `hash` is tested in its own block below. */
+const masker = createMasker({ key: 'test-key-1', freeText: 'redact' });
 const TOKEN = /^‹pii:[0-9a-f]{10}›$/;
 const json = (v: unknown): string => JSON.stringify(v);
 
@@ -220,6 +221,26 @@ describe('PII inside free text', () => {
     expect(json(masker.maskValue({ text, address: { street: '12 Rue de Rivoli', city: 'Paris' } }))).not.toMatch(
       /Rivoli|Paris/,
     );
+  });
+});
+
+describe('free text, default mode (hash)', () => {
+  const hashing = createMasker({ key: 'test-key-1' });
+  it('stores a keyed hash and the length of free text: equal texts stay equal, nothing of the text is kept', () => {
+    const a = hashing.maskValue({ subject: 'Call back Anna Schmidt at 12 Rue de Rivoli', status: 'open' }) as Record<
+      string,
+      string
+    >;
+    const b = hashing.maskValue({ subject: 'Call back Anna Schmidt at 12 Rue de Rivoli' }) as Record<string, string>;
+    expect(a.subject).toMatch(/^‹text:[0-9a-f]+ 42 chars›$/);
+    expect(a.subject).toBe(b.subject);
+    expect(a.status).toBe('open');
+    expect(JSON.stringify(a)).not.toMatch(/Anna|Schmidt|Rivoli/);
+    const other = hashing.maskValue({ subject: 'Call back Anna Schmidt at 12 Rue de Rivoli!' }) as Record<
+      string,
+      string
+    >;
+    expect(other.subject).not.toBe(a.subject);
   });
 });
 

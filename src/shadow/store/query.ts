@@ -1,4 +1,5 @@
 import { Errors } from '../../errors.js';
+import { normalisePath } from '../compare/diff.js';
 import {
   type DiffQuery,
   type DiffRecord,
@@ -38,10 +39,7 @@ export const MAX_RECORD_CHARS = 256 * 1024;
 
 const MISMATCH: ReadonlySet<ResultClass> = new Set(['value_mismatch', 'schema_error', 'mapping_gap']);
 
-/** `customFields[2].value` → `customFields[].value`. */
-export function normalisePath(path: string): string {
-  return path.replace(/\[\d+\]/g, '[]');
-}
+export type { normalisePath };
 
 /** What filters and counters need from a record, without its bodies. */
 export interface RecordMeta {
