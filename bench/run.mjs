@@ -1,55 +1,58 @@
 /**
- * `npm run bench`: the gateway against the same-run baselines (direct upstream, bare fastify + @fastify/http-proxy),
- * every server in its own pinned process, interleaved rounds, medians and spread. A report, not a test: it exits
- * non-zero only when something broke (non-2xx answers, socket errors, a server that died). Method and topology:
+ * `npm run bench`: the gateway against same-run baselines (direct upstream, bare fastify + @fastify/http-proxy, and
+ * the gateway itself with a slice off), every server in its own pinned process, interleaved rounds, medians and
+ * spread; then the latency of the main targets at a fixed moderate rate. A report, not a test: it exits non-zero
+ * only when something broke (non-2xx answers, socket errors, a server that died). Method and topology:
  * docs/benchmark.md.
  *
  *   BENCH_DURATION=10 BENCH_WARMUP=3 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 npm run bench
  *   BENCH_UPDATE_README=1 npm run bench     # also rewrites the marked README / docs block
- *   npm run bench -- --profile              # one round of the gateway targets under --cpu-prof, top functions
+ *   npm run bench -- --profile              # one round of gateway targets under --cpu-prof, top functions
+ *   npm run bench -- --soak                 # BENCH_SOAK_MINUTES (10) of passthrough + shadow at a fixed rate
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyFlagChange, emptyDoc } from '../dist/flags/edit.js';
-import { KILL_SWITCH, serveFlag, shadowFlag } from '../dist/flags/names.js';
-import { GATEWAY_NODE_FLAGS } from '../dist/src/runtime.js';
-import { logStats, preflight, requestCounters, waitReady } from './lib/checks.mjs';
-import { hasCommand, killAll, startServer } from './lib/children.mjs';
+import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
+import { hasCommand, killAll } from './lib/children.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
-import { chooseTool, runLoad, toolVersion } from './lib/load.mjs';
+import { startFleet } from './lib/fleet.mjs';
+import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
 import { analyzeProfile, formatProfile } from './lib/profile.mjs';
-import { markdownBlock, replaceMarkedBlock, summarise, textTable } from './lib/report.mjs';
+import {
+  markdownBlock,
+  replaceMarkedBlock,
+  soakVerdict,
+  summarise,
+  textRateTable,
+  textTable,
+  trafficLines,
+} from './lib/report.mjs';
+import { runSoak } from './lib/soak.mjs';
+import { CANARY_TICKETS, firstPath, RATE_TARGETS, TARGETS, wrkRequestLua } from './lib/targets.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, '.bench');
 const PROF_DIR = join(OUT, 'prof');
-const server = (name) => join(ROOT, 'bench/servers', name);
+const REPORT_LUA = join(ROOT, 'bench/lib/wrk-report.lua');
 const PROFILE = process.argv.includes('--profile');
+const SOAK = process.argv.includes('--soak');
 const env = process.env;
 /** CLOCK_MONOTONIC in µs: the clock V8's profile timestamps use, in every process of this machine. */
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function setting(name, def) {
+function setting(name, def, { allowZero = false } = {}) {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
+  }
   return n;
 }
 
-const TARGETS = [
-  { name: 'direct', path: '/api/v2/tickets/1.json', description: 'the stand-in upstream itself, no proxy' },
-  {
-    name: 'bare',
-    path: '/api/v2/tickets/1.json',
-    description: 'fastify 5 + @fastify/http-proxy 11, { upstream } only',
-  },
-  { name: 'gateway', path: '/api/v2/users/1.json', description: 'gateway passthrough (path not in the route table)' },
-  { name: 'gateway-slice', path: '/api/v2/tickets/1.json', description: 'tickets.get slice, flag off → legacy' },
-];
 /** Sent on every request to every target: what a Zendesk-style API client sends. */
 const HEADERS = {
   accept: 'application/json',
@@ -58,7 +61,9 @@ const HEADERS = {
 };
 
 function pickTargets() {
-  const wanted = env.BENCH_TARGETS?.split(',').map((s) => s.trim()) ?? (PROFILE ? ['gateway', 'gateway-slice'] : null);
+  const wanted =
+    env.BENCH_TARGETS?.split(',').map((s) => s.trim()) ??
+    (PROFILE ? ['gateway', 'gateway-slice', 'gateway-shadow'] : null);
   if (!wanted) return TARGETS;
   const unknown = wanted.filter((w) => !TARGETS.some((t) => t.name === w));
   if (unknown.length) throw new Error(`BENCH_TARGETS: unknown target(s) ${unknown.join(', ')}`);
@@ -71,27 +76,79 @@ function topology(nproc) {
   return { load: 0, server: 1, upstream };
 }
 
-function writeFlagsFile(file) {
-  let doc = applyFlagChange(emptyDoc(), serveFlag('tickets.get'), { rollout: 0 });
-  doc = applyFlagChange(doc, shadowFlag('tickets.get'), { enabled: false });
-  doc = applyFlagChange(doc, KILL_SWITCH, { enabled: false });
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-}
-
 const fmtRun = (r) =>
   `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms` +
   (r.serverUsPerReq === null ? '' : `  server CPU ${r.serverUsPerReq.toFixed(0)} µs/req`) +
+  (r.window?.eld ? `  loop delay p99 ${r.window.eld.p99.toFixed(1)} ms` : '') +
   (r.foreignPct === null ? '' : `  other load on its CPU ${r.foreignPct.toFixed(0)}%`) +
+  (r.sendLagP99 > 5 ? `  GENERATOR LATE p99 ${r.sendLagP99.toFixed(1)} ms` : '') +
   (r.non2xx + r.socketErrors ? `  ERRORS non-2xx ${r.non2xx} socket ${r.socketErrors}` : '');
 
+/** The wrk script of a target: its request part (POST body, rotating paths) + the report; the plain report if none. */
+function luaFor(t, nonce) {
+  const request = wrkRequestLua(t, nonce);
+  if (!request) return REPORT_LUA;
+  const file = join(OUT, `${t.name}.lua`);
+  writeFileSync(file, `${request}\n${readFileSync(REPORT_LUA, 'utf8')}`);
+  return file;
+}
+
+/** Extra pre-flight for the slices: the canary's mix, the shadow's comparisons, the AI answer served by new. */
+async function sliceChecks(t, srv, url) {
+  if (t.name === 'gateway-canary') {
+    for (const p of t.paths) {
+      const res = await fetch(new URL(p, url), { headers: HEADERS });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${t.name}: ${p} answered ${res.status}`);
+    }
+    const c = await gatewayCounters(srv.info.adminUrl);
+    const byNew = sumCounter(c, 'gateway_requests_total', { slice: 'tickets.get', served_by: 'new' });
+    const fallbacks = sumCounter(c, 'gateway_fallbacks_total', { slice: 'tickets.get' });
+    if (byNew === 0) throw new Error(`${t.name}: none of ${CANARY_TICKETS} tickets was served by the new path`);
+    const note = `canary pre-flight: ${byNew} of ${CANARY_TICKETS + 1} served by new, ${fallbacks} fallbacks`;
+    console.log(fallbacks ? `WARNING ${note} (the new path fails on this ticket: see the access log)` : note);
+    return { servedByNew: byNew, fallbacks };
+  }
+  if (t.name === 'gateway-shadow') {
+    const until = Date.now() + 3_000;
+    let done = 0;
+    let c;
+    while (Date.now() < until) {
+      c = await gatewayCounters(srv.info.adminUrl);
+      done = sumCounter(c, 'gateway_shadow_comparisons_total', { slice: 'tickets.get' });
+      if (done) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const results = sumCounter(c, 'gateway_shadow_comparisons_total', { slice: 'tickets.get' }, 'result');
+    if (!done) throw new Error(`${t.name}: no shadow comparison within 3 s of the pre-flight request`);
+    console.log(`shadow pre-flight: comparison ${JSON.stringify(results)}`);
+    return { shadowResults: results };
+  }
+  if (t.name === 'gateway-ai') {
+    const c = await gatewayCounters(srv.info.adminUrl);
+    const answers = sumCounter(c, 'gateway_ai_answers_total', {}, 'kind');
+    const byNew = sumCounter(c, 'gateway_requests_total', { served_by: 'new' });
+    if (!byNew || !answers.reply) {
+      throw new Error(`${t.name}: the message was not answered by the automation (${JSON.stringify(answers)})`);
+    }
+    return { aiAnswers: answers };
+  }
+  return {};
+}
+
 async function main() {
+  if (SOAK)
+    return runSoak({ root: ROOT, outDir: OUT, env, headers: HEADERS, topo: topology(os.availableParallelism()) });
   const targets = pickTargets();
   const s = {
     duration: setting('BENCH_DURATION', 10),
     warmup: setting('BENCH_WARMUP', 3),
     rounds: PROFILE ? 1 : setting('BENCH_ROUNDS', 3),
     connections: setting('BENCH_CONNECTIONS', 50),
+    rateDuration: setting('BENCH_RATE_DURATION', setting('BENCH_DURATION', 10)),
   };
+  const rateSetting = setting('BENCH_RATE', null, { allowZero: true });
+  const rateTool = env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'paced';
   const nproc = os.availableParallelism();
   const topo = topology(nproc);
   mkdirSync(OUT, { recursive: true });
@@ -124,57 +181,42 @@ async function main() {
   if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl) {
     console.log(`gateway options differ from the default: ${JSON.stringify(gatewayOptions)}`);
   }
-  const flagsFile = join(OUT, 'flags.json');
-  writeFlagsFile(flagsFile);
   if (PROFILE) {
     mkdirSync(PROF_DIR, { recursive: true });
     for (const f of readdirSync(PROF_DIR)) if (f.endsWith('.cpuprofile')) rmSync(join(PROF_DIR, f));
   }
-  const upstream = await startServer({ name: 'upstream', script: server('upstream.mjs'), cpu: topo.upstream });
-  const servers = new Map([['direct', upstream]]);
-  for (const t of targets) {
-    if (t.name === 'bare') {
-      servers.set(
-        t.name,
-        await startServer({ name: t.name, script: server('bare.mjs'), args: [upstream.url], cpu: topo.server }),
-      );
-    } else if (t.name.startsWith('gateway')) {
-      const log = join(OUT, `${t.name}-access.log`);
-      rmSync(log, { force: true });
-      const nodeArgs = PROFILE
-        ? [
-            '--cpu-prof',
-            '--cpu-prof-dir',
-            PROF_DIR,
-            '--cpu-prof-name',
-            `${t.name}.cpuprofile`,
-            '--cpu-prof-interval',
-            '500',
-            ...GATEWAY_NODE_FLAGS,
-          ]
-        : [...GATEWAY_NODE_FLAGS];
-      const gw = await startServer({
-        name: t.name,
-        script: server('gateway.mjs'),
-        args: [upstream.url, flagsFile, log, JSON.stringify(gatewayOptions)],
-        cpu: topo.server,
-        nodeArgs,
-      });
-      gw.accessLog = log;
-      await waitReady(gw.info.adminUrl);
-      servers.set(t.name, gw);
-    }
-  }
+  const fleet = await startFleet({
+    targets,
+    topo,
+    outDir: OUT,
+    gatewayOptions,
+    profileDir: PROFILE ? PROF_DIR : null,
+  });
+  const { servers, upstreams } = fleet;
   const checks = {};
-  for (const t of targets)
-    checks[t.name] = await preflight(
-      t,
-      servers.get(t.name).url + t.path,
-      HEADERS,
-      upstream.url,
-      gatewayOptions.publicUrl,
-    );
-  console.log(`pre-flight: every target answers 200 with a ${checks[targets[0].name].bytes}-byte ticket`);
+  for (const t of targets) {
+    const srv = servers.get(t.name);
+    const url = srv.url + firstPath(t);
+    checks[t.name] = await preflight(t, url, HEADERS, upstreams.get(t.name).url, gatewayOptions.publicUrl);
+    Object.assign(checks[t.name], await sliceChecks(t, srv, srv.url));
+  }
+  console.log('pre-flight: every target answers as it should');
+
+  /** One measured run: event-loop window, CPU meter, the load, and the window's RSS / delay. */
+  async function measured(t, run) {
+    const srv = servers.get(t.name);
+    const ups = upstreams.get(t.name);
+    await srv.windowStart();
+    const pids = { server: srv.pid, upstream: ups.pid, sharedCpu: topo.server === topo.upstream };
+    const meter = startCpuMeter(pids, t.server === 'upstream' ? topo.upstream : topo.server);
+    const fromUs = monoUs();
+    const res = await run();
+    const window = { fromUs, toUs: monoUs() };
+    Object.assign(res, meter(res.requests));
+    res.window = await srv.windowEnd();
+    for (const x of [ups, srv]) if (x.crashed) throw new Error(`${x.name} ${x.crashed}`);
+    return { res, window };
+  }
 
   const rounds = new Map(targets.map((t) => [t.name, []]));
   const warmups = new Map(targets.map((t) => [t.name, []]));
@@ -184,69 +226,115 @@ async function main() {
     const order = targets.map((_, i) => targets[(i + r) % targets.length]);
     for (const t of order) {
       const srv = servers.get(t.name);
-      const load = { tool, url: srv.url + t.path, connections: s.connections, cpu: topo.load, headers: HEADERS };
-      warmups.get(t.name).push(await runLoad({ ...load, seconds: s.warmup }));
-      const pids = { server: srv.pid, upstream: upstream.pid, sharedCpu: topo.server === topo.upstream };
-      const meter = startCpuMeter(pids, t.name === 'direct' ? topo.upstream : topo.server);
-      const fromUs = monoUs();
-      const res = await runLoad({ ...load, seconds: s.duration });
-      windows.set(t.name, { fromUs, toUs: monoUs() });
-      Object.assign(res, meter(res.requests));
+      const nonce = `r${r}${Date.now().toString(36)}`;
+      const request = {
+        lua: luaFor(t, nonce),
+        method: t.method,
+        body: t.body,
+        paths: t.paths,
+        pathTemplate: t.pathTemplate?.replace('{n}', `${nonce}-{n}`),
+      };
+      const load = { tool, url: srv.url + firstPath(t), connections: s.connections, cpu: topo.load, headers: HEADERS };
+      warmups.get(t.name).push(await runLoad({ ...load, request, seconds: s.warmup }));
+      const { res, window } = await measured(t, () => runLoad({ ...load, request, seconds: s.duration }));
+      windows.set(t.name, window);
       rounds.get(t.name).push(res);
-      for (const x of [upstream, srv]) if (x.crashed) throw new Error(`${x.name} ${x.crashed}`);
-      console.log(`round ${r + 1}/${s.rounds}  ${t.name.padEnd(13)} ${fmtRun(res)}`);
+      console.log(`round ${r + 1}/${s.rounds}  ${t.name.padEnd(17)} ${fmtRun(res)}`);
     }
   }
+  const rows = summarise(targets, rounds);
+  console.log(`\n${textTable(rows)}`);
 
-  const rss = new Map(targets.map((t) => [t.name, servers.get(t.name).rss()]));
-  const gatewayChecks = {};
-  for (const t of targets.filter((x) => x.name.startsWith('gateway'))) {
-    gatewayChecks[t.name] = { requestsTotal: await requestCounters(servers.get(t.name).info.adminUrl) };
+  // Fixed rate: the latency a client sees at a moderate load, where saturation numbers say little.
+  const rateTargets = PROFILE || rateSetting === 0 ? [] : targets.filter((t) => RATE_TARGETS.includes(t.name));
+  const bareRow = rows.find((r) => r.target === 'bare');
+  const rate =
+    rateSetting !== null
+      ? { value: rateSetting, source: 'BENCH_RATE' }
+      : bareRow
+        ? { value: Math.max(100, Math.round((0.4 * bareRow.rps) / 100) * 100), source: "40 % of this run's bare req/s" }
+        : { value: 2000, source: 'default without a bare row' };
+  meta.rate = { ...rate, tool: rateTool };
+  const rateRounds = new Map(rateTargets.map((t) => [t.name, []]));
+  if (rateTargets.length) {
+    console.log(`\nfixed rate: ${rate.value} req/s (${rate.source}), ${s.rounds} round(s) × ${s.rateDuration} s`);
+    for (let r = 0; r < s.rounds; r++) {
+      const order = rateTargets.map((_, i) => rateTargets[(i + r) % rateTargets.length]);
+      for (const t of order) {
+        const srv = servers.get(t.name);
+        const load = {
+          rateTool,
+          url: srv.url + firstPath(t),
+          rate: rate.value,
+          connections: s.connections,
+          cpu: topo.load,
+          headers: HEADERS,
+        };
+        warmups.get(t.name).push(await runRate({ ...load, seconds: s.warmup }));
+        const { res } = await measured(t, () => runRate({ ...load, seconds: s.rateDuration }));
+        rateRounds.get(t.name).push(res);
+        console.log(`rate ${r + 1}/${s.rounds}  ${t.name.padEnd(17)} ${fmtRun(res)}`);
+      }
+    }
   }
-  const upstreamRss = upstream.rss();
-  for (const srv of new Set(servers.values())) if (srv !== upstream) await srv.stop();
-  await upstream.stop();
-  for (const t of targets.filter((x) => x.name.startsWith('gateway'))) {
+  const rateRows = rateTargets.length ? summarise(rateTargets, rateRounds) : [];
+  if (rateRows.length) console.log(`\n${textRateTable(rateRows)}`);
+
+  const gatewayChecks = {};
+  for (const t of targets.filter((x) => x.server === 'gateway')) {
+    const counters = await gatewayCounters(servers.get(t.name).info.adminUrl);
+    gatewayChecks[t.name] = { traffic: trafficSummary(counters), requestsTotal: counters.gateway_requests_total };
+  }
+  await fleet.stopAll();
+  for (const t of targets.filter((x) => x.server === 'gateway')) {
     gatewayChecks[t.name].accessLog = await logStats(servers.get(t.name).accessLog);
   }
+  console.log(`\n${trafficLines(gatewayChecks).join('\n')}`);
 
-  const rows = summarise(targets, rounds, rss);
-  console.log(`\n${textTable(rows)}`);
-  meta.contended = rows.filter((r) => r.foreignPctMax > 5).map((r) => `${r.target} ${Math.round(r.foreignPctMax)}%`);
+  meta.contended = [...rows, ...rateRows]
+    .filter((r) => r.foreignPctMax > 5)
+    .map((r) => `${r.target}${r.targetRate ? ' (fixed rate)' : ''} ${Math.round(r.foreignPctMax)}%`);
   if (meta.contended.length) {
     console.log(
       `WARNING: processes outside the bench took a share of the server CPU during some runs (${meta.contended.join(', ')});` +
         ' those rows are suspect (run again on a quiet machine)',
     );
   }
+  const lateGenerator = rateRows.filter((r) => r.sendLagP99 > 5).map((r) => r.target);
+  if (lateGenerator.length) {
+    console.log(`WARNING: the fixed-rate generator itself ran late (p99 > 5 ms) for ${lateGenerator.join(', ')}`);
+  }
   if (PROFILE) console.log('(profiled run: --cpu-prof slows the gateway; these numbers are not a comparison)');
-  else if (!rows.some((r) => r.target === 'bare')) console.log('(no bare target in this run: no ratios)');
   const warmupErrors = [...warmups.values()].flat().reduce((n, w) => n + w.non2xx + w.socketErrors, 0);
-  const errors = rows.reduce((n, r) => n + r.non2xx + r.socketErrors, 0) + warmupErrors;
+  const errors = [...rows, ...rateRows].reduce((n, r) => n + r.non2xx + r.socketErrors, 0) + warmupErrors;
+
+  const soakFile = join(OUT, 'soak.json');
+  const soak = existsSync(soakFile) ? JSON.parse(readFileSync(soakFile, 'utf8')) : null;
+  const verdicts = issueVerdicts(rows, rateRows, soak);
+  console.log(`\nissue targets:\n${verdicts.map((v) => `  ${v}`).join('\n')}`);
 
   const profiles = [];
   if (PROFILE) {
     for (const f of readdirSync(PROF_DIR).filter((x) => x.endsWith('.cpuprofile'))) {
-      const a = analyzeProfile(join(PROF_DIR, f), 15, windows.get(f.replace(/\.cpuprofile$/, '')) ?? null);
+      const a = analyzeProfile(join(PROF_DIR, f), 20, windows.get(f.replace(/\.cpuprofile$/, '')) ?? null);
       profiles.push(a);
       console.log(`\n${formatProfile(a)}`);
     }
     if (!profiles.length) throw new Error(`no .cpuprofile written in ${PROF_DIR}`);
   }
 
-  const results = { meta: { ...meta, upstreamRssMB: upstreamRss?.rss / 2 ** 20 }, rows, preflight: checks };
-  Object.assign(results, { gateway: gatewayChecks, warmupErrors, profiles });
+  const results = { meta, rows, rateRows, preflight: checks, gateway: gatewayChecks, warmupErrors, profiles };
   writeFileSync(join(OUT, PROFILE ? 'profile-results.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote .bench/${PROFILE ? 'profile-results.json' : 'results.json'}`);
 
   if (env.BENCH_UPDATE_README === '1') {
     if (PROFILE) console.log('BENCH_UPDATE_README ignored in --profile mode (profiled numbers are not a comparison)');
-    else if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl || env.BENCH_TARGETS) {
+    else if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl || env.BENCH_TARGETS || env.BENCH_RATE) {
       console.log(
-        'BENCH_UPDATE_README ignored: BENCH_TARGETS/BENCH_GATEWAY_LOG/BENCH_PUBLIC_URL change what is measured',
+        'BENCH_UPDATE_README ignored: BENCH_TARGETS/BENCH_RATE/BENCH_GATEWAY_LOG/BENCH_PUBLIC_URL change what is measured',
       );
     } else {
-      const block = markdownBlock(rows, meta);
+      const block = markdownBlock({ rows, rateRows, meta, gateway: gatewayChecks, soak, verdicts });
       const readme = replaceMarkedBlock(join(ROOT, 'README.md'), block);
       const docs = replaceMarkedBlock(join(ROOT, 'docs/benchmark.md'), block);
       console.log(
@@ -259,6 +347,33 @@ async function main() {
   }
   if (errors) console.error(`\nFAILED: ${errors} non-2xx answers or socket errors (see the errors column)`);
   return errors ? 1 : 0;
+}
+
+/** The issue's targets, each with the measured number and PASS / FAIL / not measured. */
+function issueVerdicts(rows, rateRows, soak) {
+  const row = (list, name) => list.find((r) => r.target === name);
+  const f2 = (x) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(2));
+  const costPct = (ratio, inverse) => (ratio === null ? Number.NaN : inverse ? (1 - ratio) * 100 : (ratio - 1) * 100);
+  const out = [];
+  const gw = row(rows, 'gateway');
+  out.push(
+    gw?.rpsRatio
+      ? `passthrough ≥ 1.1× bare req/s with p99 no worse: ${f2(gw.rpsRatio)}× req/s, p99 ${f2(gw.p99Ratio)}× → ${gw.verdict}`
+      : 'passthrough ≥ 1.1× bare: not measured in this run',
+  );
+  const sh = row(rows, 'gateway-shadow');
+  if (sh?.rpsRatio) {
+    const shr = row(rateRows, 'gateway-shadow');
+    const atRate = shr?.p99Ratio
+      ? `; at the fixed rate p99 ${f2(shr.p99Ratio)}× (${costPct(shr.p99Ratio).toFixed(0)} %)`
+      : '';
+    out.push(
+      `100 % shadow costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s −${costPct(sh.rpsRatio, true).toFixed(1)} %, ` +
+        `p99 ${costPct(sh.p99Ratio) >= 0 ? '+' : ''}${costPct(sh.p99Ratio).toFixed(1)} %${atRate} → ${sh.verdict}`,
+    );
+  } else out.push('100 % shadow ≤ 10 %: not measured in this run');
+  out.push(soak ? soakVerdict(soak) : 'RSS drift ≤ 10 %: soak not run (`npm run bench -- --soak`)');
+  return out;
 }
 
 let bailing = false;

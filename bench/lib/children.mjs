@@ -4,7 +4,6 @@
  * that any exit path of the orchestrator (done, error, SIGINT) can end them, by pid, and only them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 
 const live = new Set();
 
@@ -54,7 +53,9 @@ export function runCaptured(cmd, args, timeoutMs) {
 
 /**
  * Starts a node server script in its own process and waits for its `ready` IPC message ({ url, ... }).
- * The returned handle reports RSS from /proc and stops the child gracefully (so --cpu-prof can write its file).
+ * The returned handle asks the child for its RSS and event-loop delay over a window (bench/servers/child-ipc.mjs:
+ * `windowStart()` … `windowEnd()`, or `sample()` which also starts the next window) and stops the child gracefully
+ * (so --cpu-prof can write its file).
  */
 export async function startServer({ name, script, args = [], cpu, nodeArgs = [], readyTimeoutMs = 30_000 }) {
   const [cmd, argv] = pinned(cpu, process.execPath, [...nodeArgs, script, ...args]);
@@ -85,7 +86,30 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
     });
   });
   handle.url = handle.info.url;
-  handle.rss = () => procStatus(child.pid);
+  let nextId = 0;
+  const ask = (type, extra = {}) =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      const reply = type === 'window-start' ? 'window-started' : 'window';
+      const timer = setTimeout(() => done(null), 5_000);
+      const onMessage = (m) => {
+        if (m?.type === reply && m.id === id) done(m);
+      };
+      function done(m) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(m);
+      }
+      child.on('message', onMessage);
+      if (!child.connected) return done(null);
+      child.send({ type, id, ...extra });
+    });
+  /** Resets the child's event-loop delay histogram. */
+  handle.windowStart = () => ask('window-start');
+  /** { rss, heapUsed, external (bytes), eld: { p50, p99, max (ms), samples } } since windowStart; null if gone. */
+  handle.windowEnd = () => ask('window-end');
+  /** Like windowEnd, and starts the next window (soak sampling). */
+  handle.sample = () => ask('sample', { reset: true });
   handle.stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     stopping = true;
@@ -96,17 +120,6 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
     return res;
   };
   return handle;
-}
-
-/** VmRSS and VmHWM (peak) in bytes, from /proc; null where /proc is not there. */
-function procStatus(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
-    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-  } catch {
-    return null;
-  }
 }
 
 /** Ends every child still running: SIGTERM, then SIGKILL after graceMs. */

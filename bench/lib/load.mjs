@@ -9,6 +9,7 @@ import { hasCommand, pinned, runCaptured } from './children.mjs';
 
 const LUA = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
 const AUTOCANNON_CHILD = fileURLToPath(new URL('./autocannon-child.mjs', import.meta.url));
+const RATE_CHILD = fileURLToPath(new URL('./rate-child.mjs', import.meta.url));
 const INSTALL_WRK = 'command -v wrk || (apt-get update && apt-get install -y wrk)';
 
 /** Picks the tool: BENCH_TOOL if set, else wrk (installed here if missing and possible), else autocannon. */
@@ -34,8 +35,10 @@ export function toolVersion(tool) {
 /**
  * One load run against url. Returns { requests, seconds, rps, p50, p90, p99, p999, max (ms), non2xx, socketErrors }.
  * wrk counts any status ≥ 400 as a status error; autocannon counts non-2xx.
+ * request (optional): { lua: script with the request part and the report (wrk); method, body, paths, pathTemplate
+ * (autocannon: `{n}` in pathTemplate becomes a counter) }.
  */
-export async function runLoad({ tool, url, seconds, connections, cpu, headers }) {
+export async function runLoad({ tool, url, seconds, connections, cpu, headers, request = {} }) {
   let cmd;
   let args;
   if (tool === 'wrk') {
@@ -47,15 +50,33 @@ export async function runLoad({ tool, url, seconds, connections, cpu, headers })
       '--timeout',
       '10s',
       '-s',
-      LUA,
+      request.lua ?? LUA,
       ...h,
       url,
     ]);
   } else {
-    const opts = JSON.stringify({ url, connections, seconds, headers });
+    const { method, body, paths, pathTemplate } = request;
+    const opts = JSON.stringify({ url, connections, seconds, headers, method, body, paths, pathTemplate });
     [cmd, args] = pinned(cpu, process.execPath, [AUTOCANNON_CHILD, opts]);
   }
-  const res = await runCaptured(cmd, args, (seconds + 60) * 1000);
+  return normalise(tool, await runCaptured(cmd, args, (seconds + 60) * 1000));
+}
+
+/**
+ * A fixed-rate run (GET): bench/lib/rate-child.mjs (open loop, latency from each request's due time), or with
+ * rateTool 'autocannon' autocannon's overallRate (bursty: see rate-child.mjs). Same shape as runLoad, plus
+ * targetRate, rate (achieved) and sendLagP99 (ms the generator itself was late; large = the generator is starved).
+ */
+export async function runRate({ rateTool = 'paced', url, rate, seconds, connections, cpu, headers, paths }) {
+  const opts = JSON.stringify({ url, rate, seconds, connections, headers, paths });
+  const script = rateTool === 'autocannon' ? AUTOCANNON_CHILD : RATE_CHILD;
+  const [cmd, args] = pinned(cpu, process.execPath, [script, opts]);
+  const r = normalise(rateTool, await runCaptured(cmd, args, (seconds + 60) * 1000));
+  r.targetRate = rate;
+  return r;
+}
+
+function normalise(tool, res) {
   const line = res.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   if (res.code !== 0 || !line) {
     throw new Error(`${tool} failed (code ${res.code}, signal ${res.signal}):\n${res.stdout}${res.stderr}`);
@@ -73,5 +94,6 @@ export async function runLoad({ tool, url, seconds, connections, cpu, headers })
     max: r.maxUs / 1000,
     non2xx: r.status,
     socketErrors: r.connect + r.read + r.write + r.timeout,
+    ...(r.sendLagP99Us === undefined ? {} : { sendLagP99: r.sendLagP99Us / 1000 }),
   };
 }

@@ -1,112 +1,226 @@
 /**
- * Aggregation and output: medians over rounds, ratios against the same-run "bare" baseline, the verdict against the
- * issue's targets (gateway req/s ≥ bare, p99 no worse), a padded text table, and the markdown block that
- * BENCH_UPDATE_README=1 writes between <!-- bench:start --> and <!-- bench:end -->.
+ * Aggregation and output: medians over rounds, ratios against each target's same-run baseline (bare for the proxies,
+ * gateway-slice for shadow and canary, gateway-ai-legacy for the AI slice), the verdict against the issue's targets,
+ * padded text tables (saturation and fixed rate), and the markdown block that BENCH_UPDATE_README=1 writes between
+ * <!-- bench:start --> and <!-- bench:end -->.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const MARK_START = '<!-- bench:start -->';
 export const MARK_END = '<!-- bench:end -->';
+const MB = 2 ** 20;
 
 export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return Number.NaN;
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+const maxOf = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x));
+  return v.length ? Math.max(...v) : Number.NaN;
+};
 
-/** rounds: [{ rps, p50, p99, p999, non2xx, socketErrors, ... }] per target → one summary row per target. */
-export function summarise(targets, roundsByTarget, rssByTarget) {
+/**
+ * rounds: [{ rps, p50, p99, p999, non2xx, socketErrors, serverUsPerReq, foreignPct, window: { rss, eld } }] per
+ * target → one summary row per target, with ratios against its baseline row and the issue's verdict.
+ */
+export function summarise(targets, roundsByTarget, baselineOf = (t) => t.baseline) {
   const rows = targets.map((t) => {
     const rs = roundsByTarget.get(t.name) ?? [];
     const rps = rs.map((r) => r.rps);
+    const last = rs.at(-1)?.window;
     return {
       target: t.name,
       description: t.description,
       rounds: rs.length,
+      targetRate: rs[0]?.targetRate ?? null,
       rps: median(rps),
       rpsMin: Math.min(...rps),
       rpsMax: Math.max(...rps),
       p50: median(rs.map((r) => r.p50)),
       p99: median(rs.map((r) => r.p99)),
       p999: median(rs.map((r) => r.p999)),
+      max: maxOf(rs.map((r) => r.max)),
+      sendLagP99: maxOf(rs.map((r) => r.sendLagP99)),
       cpuUsPerReq: median(rs.map((r) => r.serverUsPerReq ?? Number.NaN)),
-      foreignPctMax: Math.max(...rs.map((r) => r.foreignPct ?? Number.NaN)),
+      foreignPctMax: maxOf(rs.map((r) => r.foreignPct ?? Number.NaN)),
       non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
       socketErrors: rs.reduce((s, r) => s + r.socketErrors, 0),
-      rssMB: rssByTarget.get(t.name)?.rss ? rssByTarget.get(t.name).rss / 2 ** 20 : null,
+      rssMB: last?.rss ? last.rss / MB : null,
+      eldP99: median(rs.map((r) => r.window?.eld?.p99 ?? Number.NaN)),
+      eldMax: maxOf(rs.map((r) => r.window?.eld?.max ?? Number.NaN)),
       perRound: rs,
     };
   });
-  const bare = rows.find((r) => r.target === 'bare');
   for (const r of rows) {
-    r.rpsVsBare = bare ? r.rps / bare.rps : null;
-    r.p99VsBare = bare ? r.p99 / bare.p99 : null;
-    r.cpuVsBare = bare ? r.cpuUsPerReq / bare.cpuUsPerReq : null;
-    // The issue's targets apply to the gateway rows only: req/s at least bare's, p99 no worse than bare's.
-    if (!r.target.startsWith('gateway') || !bare) r.verdict = '';
-    else {
-      const missed = [r.rpsVsBare >= 1 ? null : 'req/s', r.p99VsBare <= 1 ? null : 'p99'].filter(Boolean);
-      r.verdict = missed.length ? `FAIL (${missed.join(', ')})` : 'PASS';
+    const t = targets.find((x) => x.name === r.target);
+    const base = rows.find((x) => x.target === baselineOf(t));
+    r.baseline = base ? base.target : null;
+    r.rpsRatio = base ? r.rps / base.rps : null;
+    r.p99Ratio = base ? r.p99 / base.p99 : null;
+    r.cpuRatio = base ? r.cpuUsPerReq / base.cpuUsPerReq : null;
+    r.verdict = '';
+    if (t.issue && base && t.issue.rps !== undefined) {
+      const missed = [r.rpsRatio >= t.issue.rps ? null : 'req/s', r.p99Ratio <= t.issue.p99 ? null : 'p99'];
+      const m = missed.filter(Boolean);
+      r.verdict = m.length ? `FAIL (${m.join(', ')})` : 'PASS';
     }
   }
   return rows;
 }
 
-const f1 = (x) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(1));
-const f2 = (x) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(2));
-const f0 = (x) => (x === null || Number.isNaN(x) ? '–' : Math.round(x).toString());
+const f1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+const f2 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2));
+const f0 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Math.round(x).toString());
+const pct = (x) => (x === null || Number.isNaN(x) ? '–' : `${f0(x)}%`);
 
-const COLUMNS = [
+const SATURATION = [
   ['target', (r) => r.target],
   ['req/s (median)', (r) => f0(r.rps)],
   ['spread (min–max)', (r) => `${f0(r.rpsMin)}–${f0(r.rpsMax)}`],
   ['p50 ms', (r) => f2(r.p50)],
   ['p99 ms', (r) => f2(r.p99)],
   ['p99.9 ms', (r) => f2(r.p999)],
-  ['req/s vs bare', (r) => f2(r.rpsVsBare)],
-  ['p99 vs bare', (r) => f2(r.p99VsBare)],
+  ['baseline', (r) => r.baseline ?? ''],
+  ['req/s vs baseline', (r) => f2(r.rpsRatio)],
+  ['p99 vs baseline', (r) => f2(r.p99Ratio)],
   ['CPU µs/req', (r) => f0(r.cpuUsPerReq)],
-  ['CPU vs bare', (r) => f2(r.cpuVsBare)],
-  ['other load', (r) => (Number.isNaN(r.foreignPctMax) ? '–' : `${f0(r.foreignPctMax)}%`)],
-  ['errors', (r) => `${r.non2xx + r.socketErrors}`],
+  ['CPU vs baseline', (r) => f2(r.cpuRatio)],
+  ['loop delay p99 / max ms', (r) => `${f1(r.eldP99)} / ${f1(r.eldMax)}`],
   ['RSS MB', (r) => f1(r.rssMB)],
+  ['other load', (r) => pct(r.foreignPctMax)],
+  ['errors', (r) => `${r.non2xx + r.socketErrors}`],
   ['issue target', (r) => r.verdict],
 ];
 
-export function textTable(rows) {
-  const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, f]) => f(r)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+const FIXED_RATE = [
+  ['target', (r) => r.target],
+  ['rate req/s (achieved)', (r) => `${f0(r.targetRate)} (${f0(r.rps)})`],
+  ['p50 ms', (r) => f2(r.p50)],
+  ['p99 ms', (r) => f2(r.p99)],
+  ['p99.9 ms', (r) => f2(r.p999)],
+  ['max ms', (r) => f1(r.max)],
+  ['baseline', (r) => r.baseline ?? ''],
+  ['p99 vs baseline', (r) => f2(r.p99Ratio)],
+  ['CPU µs/req', (r) => f0(r.cpuUsPerReq)],
+  ['loop delay p99 / max ms', (r) => `${f1(r.eldP99)} / ${f1(r.eldMax)}`],
+  ['RSS MB', (r) => f1(r.rssMB)],
+  ['other load', (r) => pct(r.foreignPctMax)],
+  ['errors', (r) => `${r.non2xx + r.socketErrors}`],
+];
+
+function cellsOf(columns, rows) {
+  return [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, f]) => f(r)))];
+}
+
+function text(columns, rows) {
+  const cells = cellsOf(columns, rows);
+  const widths = columns.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
   const line = (c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   return [line(cells[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-export function markdownTable(rows) {
-  const head = `| ${COLUMNS.map(([h]) => h).join(' | ')} |`;
-  const sep = `| ${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
-  return [head, sep, ...rows.map((r) => `| ${COLUMNS.map(([, f]) => f(r)).join(' | ')} |`)].join('\n');
+function markdown(columns, rows) {
+  const [head, ...body] = cellsOf(columns, rows);
+  const sep = columns.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [head, sep, ...body].map((c) => `| ${c.join(' | ')} |`).join('\n');
 }
+
+export const textTable = (rows) => text(SATURATION, rows);
+export const textRateTable = (rows) => text(FIXED_RATE, rows);
 
 function placement(t) {
   if (t.server === null) return 'processes not pinned';
   return `servers on CPU ${t.server}, upstream on CPU ${t.upstream}, load generator on CPU ${t.load}`;
 }
 
-export function markdownBlock(rows, meta) {
+/** One line per gateway target from its metrics after the run (what the traffic really did). */
+export function trafficLines(gateway) {
+  const fmt = (o) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  const lines = [];
+  for (const [name, g] of Object.entries(gateway)) {
+    const t = g.traffic;
+    if (!t) continue;
+    const parts = [`served by ${fmt(t.servedBy)}`, `fallbacks ${fmt(t.fallbacks)}`];
+    if (Object.keys(t.shadowComparisons).length || Object.keys(t.shadowSkipped).length) {
+      parts.push(`shadow comparisons ${fmt(t.shadowComparisons)}`, `shadow skipped ${fmt(t.shadowSkipped)}`);
+    }
+    if (Object.keys(t.aiAnswers).length) parts.push(`AI answers ${fmt(t.aiAnswers)}`, `handoffs ${t.handoffs}`);
+    if (t.mappingGaps) parts.push(`mapping gaps ${t.mappingGaps}`);
+    if (t.autoRollbacks || t.pinned) parts.push(`auto-rollbacks ${t.autoRollbacks}, pinned slices ${t.pinned}`);
+    lines.push(`- \`${name}\`: ${parts.join('; ')}`);
+  }
+  return lines;
+}
+
+/** The issue's RSS-drift target against a soak result, one line. */
+export function soakVerdict(soak) {
+  const d = soak.drift;
+  return (
+    `RSS drift ≤ 10 % over a soak (${soak.meta.minutes} min at ${soak.meta.rate} req/s, passthrough + 100 % shadow): ` +
+    `${f1(d.firstMB)} → ${f1(d.lastMB)} MB, ${d.rssDriftPct >= 0 ? '+' : ''}${f1(d.rssDriftPct)} % → ` +
+    `${d.rssDriftPct <= 10 ? 'PASS' : 'FAIL'}`
+  );
+}
+
+/** The soak result as one README line (from .bench/soak.json), or null. */
+export function soakLine(soak) {
+  if (!soak) return null;
+  const d = soak.drift;
+  const verdict = d.rssDriftPct <= 10 ? 'PASS' : 'FAIL';
+  return (
+    `Soak (\`${soak.meta.command}\`, ${soak.meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${soak.meta.git}\`): ` +
+    `${soak.meta.minutes} min at ${soak.meta.rate} req/s (passthrough + tickets.get shadowed at 100 %), ` +
+    `RSS ${f1(d.firstMB)} MB in the first minute after a ${soak.meta.warmupSeconds} s warm-up → ${f1(d.lastMB)} MB in the last: ` +
+    `drift **${f1(d.rssDriftPct)} %** (target ≤ 10 %: ${verdict}); heap used ${f1(d.heapFirstMB)} → ${f1(d.heapLastMB)} MB; ` +
+    `event-loop delay p99 ${f1(soak.eld.p99)} ms (worst 10 s window ${f1(soak.eld.worstP99)} ms, max ${f1(soak.eld.max)} ms); ` +
+    `latency p50 ${f2(soak.load.p50)} / p99 ${f2(soak.load.p99)} / p99.9 ${f2(soak.load.p999)} ms; ` +
+    `errors ${soak.load.non2xx + soak.load.socketErrors}; shadow comparisons ${soak.traffic.shadowComparisonsTotal}, ` +
+    `skipped ${soak.traffic.shadowSkippedTotal}.`
+  );
+}
+
+export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts }) {
+  const rate = meta.rate;
   return [
     MARK_START,
     `Measured with \`${meta.command}\` on ${meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${meta.git}\`` +
       ` (${meta.nproc} CPUs, ${meta.cpuModel}, node ${meta.node},` +
       ` ${meta.tool}; ${meta.rounds} interleaved rounds × ${meta.duration} s after ${meta.warmup} s warm-up,` +
-      ` ${meta.connections} connections; ${placement(meta.topology)}). Ratios are against the same run's` +
-      ' bare fastify + @fastify/http-proxy; "CPU µs/req" is the server process\'s own CPU time per request,' +
-      ' "other load" the worst share of the server\'s CPU taken by processes outside the bench during a run;' +
-      ' "errors" = non-2xx + socket errors; "issue target": gateway req/s ≥ bare and p99 ≤ bare.' +
+      ` ${meta.connections} connections; ${placement(meta.topology)}). Ratios are against each row's same-run` +
+      ' baseline; "CPU µs/req" is the server process\'s own CPU time per request; "loop delay" the server\'s' +
+      ' event-loop delay (median of the rounds\' p99, worst max); "other load" the worst share of the server\'s CPU' +
+      ' taken by processes outside the bench during a run; "errors" = non-2xx + socket errors.' +
       ' Method and caveats: docs/benchmark.md.',
     ...(meta.contended?.length
       ? ['', `**Contended rows** (other processes' worst share of the server CPU): ${meta.contended.join(', ')}.`]
       : []),
     '',
-    markdownTable(rows),
+    '**Saturation** (wrk, closed loop):',
+    '',
+    markdown(SATURATION, rows),
+    ...(rateRows?.length
+      ? [
+          '',
+          `**Fixed rate** ${rate.value} req/s (${rate.source}; open loop, latency from each request's due time, ` +
+            `${meta.rateDuration} s per target per round, ${meta.rounds} rounds):`,
+          '',
+          markdown(FIXED_RATE, rateRows),
+        ]
+      : []),
+    '',
+    'Gateway metrics after the run (pre-flight and warm-ups included):',
+    '',
+    ...trafficLines(gateway),
+    '',
+    ...(soak ? [soakLine(soak), ''] : ['Soak: not run yet (`npm run bench -- --soak`).', '']),
+    '**Issue targets:**',
+    '',
+    ...verdicts.map((v) => `- ${v}`),
     MARK_END,
   ].join('\n');
 }

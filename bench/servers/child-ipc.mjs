@@ -1,7 +1,31 @@
 /**
  * The child side of the bench's process protocol: announce readiness over IPC, stop gracefully on SIGTERM/SIGINT or
- * a `stop` message (so `--cpu-prof` gets to write its profile), and die with the parent (IPC disconnect).
+ * a `stop` message (so `--cpu-prof` gets to write its profile), die with the parent (IPC disconnect), and report
+ * memory and event-loop delay over a measured window (`window-start` / `window-end` messages from the parent).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** Timer period of the event-loop delay monitor; the histogram holds period + delay, so it is subtracted. */
+const ELD_RESOLUTION_MS = 10;
+const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+eld.enable();
+
+const ms = (ns) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
+
+/** RSS, heap and event-loop delay (ms beyond the timer period) since the last `window-start`. */
+export function windowStats() {
+  const m = process.memoryUsage();
+  const out = {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    eld: eld.count
+      ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), samples: eld.count }
+      : null,
+  };
+  return out;
+}
+
 export function announce(info) {
   if (process.send) process.send({ type: 'ready', pid: process.pid, ...info });
   else process.stdout.write(`${JSON.stringify({ type: 'ready', pid: process.pid, ...info })}\n`);
@@ -23,6 +47,13 @@ export function stopOnSignal(close) {
   process.on('SIGINT', () => stop(0));
   process.on('message', (m) => {
     if (m?.type === 'stop') stop(0);
+    else if (m?.type === 'window-start') {
+      eld.reset();
+      process.send?.({ type: 'window-started', id: m.id });
+    } else if (m?.type === 'window-end' || m?.type === 'sample') {
+      process.send?.({ type: 'window', id: m.id, ...windowStats() });
+      if (m.type === 'sample' && m.reset) eld.reset();
+    }
   });
   // The orchestrator is gone (crashed or killed): never outlive it.
   process.on('disconnect', () => stop(1));

@@ -7,8 +7,12 @@
  *        'sync' (sync: true: a write(2) on the main thread per line, no thread-pool hop) | 'off'
  *   publicUrl: the gateway's configured public origin (default: none, so its listen address, which has the same
  *              length as the upstream's and lets the body rewrite run inline without buffering)
+ *   slowNewMs: the tickets.get new handler (ROUTE_TABLE's own) waits this long first (a slow new path: what shadow
+ *              costs when the candidate is slower than legacy; the wait ends early when the run is aborted)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import { ROUTE_TABLE } from '../../dist/routes/table.js';
 import { loadConfig } from '../../dist/src/config.js';
 import { startGateway } from '../../dist/src/gateway.js';
 import { createLogger } from '../../dist/src/observability/logger.js';
@@ -16,8 +20,24 @@ import { announce, stopOnSignal } from './child-ipc.mjs';
 
 const [upstream, flagsFile, logFile, optionsJson] = process.argv.slice(2);
 if (!upstream || !flagsFile || !logFile) throw new Error('usage: gateway.mjs <upstream-url> <flags-file> <log-file>');
-const options = { log: 'buffered', publicUrl: '', ...JSON.parse(optionsJson ?? '{}') };
+const options = { log: 'buffered', publicUrl: '', slowNewMs: 0, ...JSON.parse(optionsJson ?? '{}') };
 if (!['file', 'buffered', 'sync', 'off'].includes(options.log)) throw new Error(`unknown log mode ${options.log}`);
+
+/** The route table as shipped, with the tickets.get handler behind a delay when slowNewMs is set. */
+function routes() {
+  if (!options.slowNewMs) return ROUTE_TABLE;
+  return ROUTE_TABLE.map((r) => {
+    if (r.id !== 'tickets.get') return r;
+    const inner = r.handler;
+    return {
+      ...r,
+      handler: async (req, ctx) => {
+        await sleep(options.slowNewMs, undefined, { signal: ctx.signal });
+        return inner(req, ctx);
+      },
+    };
+  });
+}
 
 // env: {} so GATEWAY_* variables of the machine running the bench cannot change what is measured.
 const config = loadConfig({
@@ -38,7 +58,7 @@ const destination = pino.destination({
   ...(options.log === 'buffered' ? { minLength: 4096 } : {}),
 });
 const logger = createLogger({ level: 'info', destination });
-const gw = await startGateway(config, { logger });
+const gw = await startGateway(config, { logger, routes: routes() });
 announce({ url: gw.publicUrl, adminUrl: gw.adminUrl });
 stopOnSignal(async () => {
   await gw.close();

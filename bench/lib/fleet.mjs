@@ -1,0 +1,80 @@
+/**
+ * Starts the processes a set of targets needs, each pinned: the stand-in upstream (shared), one legacy simulator per
+ * target that names it as its upstream (so one target's legacy writes never grow another's conversation), bare, and
+ * one gateway per gateway target with its own flags file, access log and options.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../dist/src/runtime.js';
+import { waitReady } from './checks.mjs';
+import { startServer } from './children.mjs';
+import { writeFlagsFile } from './targets.mjs';
+
+const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
+
+/**
+ * Returns { servers: Map<target, handle>, upstreams: Map<target, handle>, stopAll() }. profileDir: start the
+ * gateways under --cpu-prof writing <target>.cpuprofile there.
+ */
+export async function startFleet({ targets, topo, outDir, gatewayOptions, profileDir = null }) {
+  const started = [];
+  const start = async (opts) => {
+    const h = await startServer(opts);
+    started.push(h);
+    return h;
+  };
+  let standIn = null;
+  const upstreamFor = async (t) => {
+    if (t.upstream === 'simulator') {
+      return start({ name: `${t.name}-simulator`, script: server('simulator.mjs'), cpu: topo.upstream });
+    }
+    standIn ??= await start({ name: 'upstream', script: server('upstream.mjs'), cpu: topo.upstream });
+    return standIn;
+  };
+  const servers = new Map();
+  const upstreams = new Map();
+  for (const t of targets) {
+    const up = await upstreamFor(t);
+    upstreams.set(t.name, up);
+    if (t.server === 'upstream') servers.set(t.name, up);
+    else if (t.server === 'bare') {
+      servers.set(t.name, await start({ name: t.name, script: server('bare.mjs'), args: [up.url], cpu: topo.server }));
+    } else {
+      const log = join(outDir, `${t.name}-access.log`);
+      const flagsFile = join(outDir, `flags-${t.name}.json`);
+      rmSync(log, { force: true });
+      writeFlagsFile(flagsFile, t.flags);
+      const nodeArgs = profileDir
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            profileDir,
+            '--cpu-prof-name',
+            `${t.name}.cpuprofile`,
+            '--cpu-prof-interval',
+            '500',
+            ...GATEWAY_NODE_FLAGS,
+          ]
+        : [...GATEWAY_NODE_FLAGS];
+      const gw = await start({
+        name: t.name,
+        script: server('gateway.mjs'),
+        args: [up.url, flagsFile, log, JSON.stringify({ ...gatewayOptions, ...t.options })],
+        cpu: topo.server,
+        nodeArgs,
+      });
+      gw.accessLog = log;
+      gw.flagsFile = flagsFile;
+      await waitReady(gw.info.adminUrl);
+      servers.set(t.name, gw);
+    }
+  }
+  /** Gateways and bare first, upstreams last (a gateway's shutdown may still talk to its legacy). */
+  const stopAll = async () => {
+    const ups = new Set(upstreams.values());
+    for (const h of started) if (!ups.has(h)) await h.stop();
+    for (const h of ups) await h.stop();
+  };
+  return { servers, upstreams, started, stopAll };
+}

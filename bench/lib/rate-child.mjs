@@ -1,0 +1,118 @@
+/**
+ * Fixed-rate (open-loop) load: request i is due at start + i / rate, whatever happened to the ones before it, and its
+ * latency is measured from that due time (as wrk2 does), so a server that stalls is charged for the requests that
+ * queued behind the stall (no coordinated omission). Keep-alive node:http Agent with at most `connections` sockets;
+ * requests due while every socket is busy wait in the agent's queue, and that wait counts.
+ * Why not autocannon's `overallRate`: it gives each connection a quota per second, reset by a 1 s interval, so each
+ * second starts with a burst at full speed and then idles; the "fixed rate" becomes saturation with a duty cycle
+ * (BENCH_RATE_TOOL=autocannon runs that for comparison).
+ * Usage: node rate-child.mjs '<json: { url, rate, seconds, connections, headers, paths? }>'; prints one BENCH_JSON line
+ * in wrk-report.lua's shape, plus `rate` (achieved) and `sendLagP99Us` (how late this process sent, its own health).
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const o = JSON.parse(process.argv[2] ?? '{}');
+const u = new URL(o.url);
+const paths = o.paths?.length ? o.paths : [u.pathname + u.search];
+const total = Math.max(1, Math.floor(o.rate * o.seconds));
+const interval = 1000 / o.rate;
+const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections });
+const latencies = new Float64Array(total);
+const lags = new Float64Array(total);
+let completed = 0;
+let sent = 0;
+let settled = 0;
+let non2xx = 0;
+let errors = 0;
+let timeouts = 0;
+let bytes = 0;
+let lastEnd = 0;
+const start = performance.now() + 20;
+
+function fire(i) {
+  const due = start + i * interval;
+  lags[i] = performance.now() - due;
+  let over = false;
+  const end = (kind) => {
+    if (over) return;
+    over = true;
+    if (kind === 'timeout') timeouts++;
+    else if (kind === 'error') errors++;
+    settle();
+  };
+  const req = http.request(
+    { agent, host: u.hostname, port: u.port, path: paths[i % paths.length], method: 'GET', headers: o.headers },
+    (res) => {
+      res.on('data', (c) => {
+        bytes += c.length;
+      });
+      res.once('end', () => {
+        if (over) return;
+        const now = performance.now();
+        latencies[completed++] = now - due;
+        lastEnd = now;
+        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+        end('ok');
+      });
+      res.once('error', () => end('error'));
+    },
+  );
+  req.setTimeout(10_000, () => {
+    end('timeout');
+    req.destroy();
+  });
+  req.once('error', () => end('error'));
+  req.end();
+}
+
+let finished = false;
+function settle() {
+  settled++;
+  if (sent === total && settled >= total) report();
+}
+
+function tick() {
+  const now = performance.now();
+  while (sent < total && start + sent * interval <= now) fire(sent++);
+  if (sent < total) setTimeout(tick, 1);
+  else setTimeout(report, 15_000).unref(); // stragglers: whatever has not answered by then is reported as missing
+}
+
+function pct(sorted, n, p) {
+  if (n === 0) return Number.NaN;
+  return sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)];
+}
+
+function report() {
+  if (finished) return;
+  finished = true;
+  const lat = latencies.subarray(0, completed).sort();
+  const lag = lags.subarray(0, sent).sort();
+  const us = (ms) => Math.round(ms * 1000);
+  const seconds = (lastEnd - start) / 1000;
+  const out = {
+    requests: completed,
+    durationUs: Math.round(seconds * 1e6),
+    bytes,
+    connect: 0,
+    read: errors,
+    write: 0,
+    status: non2xx,
+    timeout: timeouts + Math.max(0, total - settled),
+    p50Us: us(pct(lat, completed, 50)),
+    p90Us: us(pct(lat, completed, 90)),
+    p99Us: us(pct(lat, completed, 99)),
+    p999Us: us(pct(lat, completed, 99.9)),
+    maxUs: us(lat[completed - 1] ?? Number.NaN),
+    meanUs: us(lat.reduce((s, x) => s + x, 0) / Math.max(1, completed)),
+    rate: completed / seconds,
+    targetRate: o.rate,
+    sendLagP99Us: us(pct(lag, sent, 99)),
+  };
+  process.stdout.write(`BENCH_JSON ${JSON.stringify(out)}\n`);
+  agent.destroy();
+  process.exit(0);
+}
+
+setTimeout(tick, 20);
