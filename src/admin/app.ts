@@ -14,6 +14,7 @@ import type { NoiseLearner } from '../shadow/noise.js';
 import type { DiffStore } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
 import { createAuthenticator, PERMISSIONS, type Principal } from './auth.js';
+import { registerConsole } from './console.js';
 import { registerDiffRoutes } from './diffs.js';
 
 export interface AdminDeps {
@@ -83,6 +84,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     deps.metrics.flagStaleness.set(Number.isFinite(staleness) ? staleness : -1);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  registerConsole(app);
 
   app.get('/admin/slices', { preHandler: guard('read') }, async () => {
     const killSwitch = deps.flags.usable() && deps.flags.killSwitch();
