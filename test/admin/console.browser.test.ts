@@ -9,7 +9,7 @@ import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/
 import { ROUTE_TABLE } from '../../routes/table.js';
 import { getTicket } from '../../routes/tickets-get.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
-import { CONSOLE_CSP } from '../../src/admin/console.js';
+import { CONSOLE_CSP, consoleAssetDir } from '../../src/admin/console.js';
 import { ADMIN_TOKEN, type Stack, startStack, VIEWER_TOKEN } from '../helpers/stack.js';
 
 /**
@@ -227,6 +227,12 @@ describe('admin console (chromium)', () => {
     const js = await request(`${adminUrl}/console/console.js`);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     await js.body.text();
+    const slash = await request(`${adminUrl}/console/`);
+    expect([slash.statusCode, slash.headers.location]).toEqual([301, '../console']);
+    await slash.body.text();
+    // tsc does not copy the assets: compiled code (dist/src/admin) finds them under the package root's src/.
+    const root = join(import.meta.dirname, '..', '..');
+    expect(consoleAssetDir(join(root, 'dist', 'src', 'admin'))).toBe(join(root, 'src', 'admin', 'console'));
     const missing = await request(`${adminUrl}/console/nope.js`);
     expect(missing.statusCode).toBe(404);
     await missing.body.text();
