@@ -1,8 +1,12 @@
+import { CustomerV1Schema } from '../contracts/v1/customer.js';
+import { TicketV1Schema } from '../contracts/v1/ticket.js';
+import { TicketCreateV1Schema } from '../contracts/v1/ticket-write.js';
 import { addressChangeFromLegacy } from '../mappers/address.js';
 import { customerFromLegacy } from '../mappers/customer.js';
 import { MappingError } from '../mappers/mapping-error.js';
 import { ticketFromLegacy } from '../mappers/ticket.js';
 import { parseRequestJson, ticketCreateFromLegacy, ticketUpdateFromLegacy } from '../mappers/ticket-write.js';
+import { rulesFor } from '../src/shadow/compare/infer.js';
 import type {
   ContractSide,
   Effect,
@@ -68,7 +72,8 @@ const enumeration = { comparator: 'enum' } as const;
 const timestamp = { comparator: 'timestamp' } as const;
 
 /** TicketV1. Text exactly; lists legacy keeps unordered as sets; `customFields` by position as legacy orders them. */
-export const TICKET_FIELDS: FieldRules = {
+/** Inferred from TicketV1 (enums, timestamps), with the explicit choices below winning. */
+export const TICKET_FIELDS: FieldRules = rulesFor(TicketV1Schema, {
   subject: strict,
   rawSubject: strict,
   description: strict,
@@ -81,19 +86,19 @@ export const TICKET_FIELDS: FieldRules = {
   dueAt: timestamp,
   createdAt: timestamp,
   updatedAt: timestamp,
-};
+});
 
 /** TicketCreateV1 / TicketUpdateV1 payloads of `ticket.create` / `ticket.update` effects. */
-export const TICKET_WRITE_FIELDS: FieldRules = {
+export const TICKET_WRITE_FIELDS: FieldRules = rulesFor(TicketCreateV1Schema, {
   subject: strict,
   'comment.body': strict,
   type: enumeration,
   priority: enumeration,
   status: enumeration,
   tags: set,
-};
+});
 
-export const CUSTOMER_FIELDS: FieldRules = {
+export const CUSTOMER_FIELDS: FieldRules = rulesFor(CustomerV1Schema, {
   phone: { comparator: 'phone' },
   creditLimit: { comparator: 'money' },
   status: enumeration,
@@ -103,7 +108,7 @@ export const CUSTOMER_FIELDS: FieldRules = {
   'address.city': strict,
   'address.postalCode': strict,
   'address.country': strict,
-};
+});
 
 /** AddressChangeV1 payloads of `crm.address` effects. */
 export const ADDRESS_CHANGE_FIELDS: FieldRules = {
