@@ -86,12 +86,18 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions = {})
   const send = (reply: FastifyReply, name: string) => {
     const asset = assets.get(name);
     // Missing files (or a deployment without src/admin/console) get the admin app's problem+json 404.
-    if (!asset) return reply.callNotFound();
+    if (!asset) {
+      reply.callNotFound();
+      return reply;
+    }
     return reply.headers(CONSOLE_HEADERS).header('etag', asset.etag).type(asset.type).send(asset.body);
   };
 
   app.get('/console', async (_req, reply) => send(reply, 'index.html'));
   // Relative, so the console also works behind a reverse proxy that mounts the admin port under a prefix.
   app.get('/console/', async (_req, reply) => reply.redirect('../console', 301));
-  app.get<{ Params: { file: string } }>('/console/:file', async (req, reply) => send(reply, req.params.file));
+  app.get<{ Params: { file: string } }>('/console/:file', async (req, reply) =>
+    // The page's relative asset URLs only resolve from /console itself.
+    req.params.file === 'index.html' ? reply.redirect('../console', 301) : send(reply, req.params.file),
+  );
 }
