@@ -84,6 +84,7 @@ describe('tickets.create served by the new path', () => {
     expect(gw.body).toBe(legacyBody);
     expect(gw.headers['content-type']).toBe(legacy.headers['content-type']);
     expect(gw.headers['x-idempotency-lookup']).toBe('miss');
+    // The path only: rewriting legacy's origin in a new path's Location is the pipeline's (reported to the lead).
     expect(new URL(String(gw.headers.location)).pathname).toBe(new URL(String(legacy.headers.location)).pathname);
     expect(JSON.parse(gw.body).ticket).toMatchObject({
       id: 121,
