@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { applyFlagChange, emptyDoc } from '../../flags/edit.js';
 import { KILL_SWITCH, serveFlag, shadowFlag } from '../../flags/names.js';
 import { startSimulator } from '../../legacy-adapters/simulator/server.js';
@@ -33,8 +33,17 @@ export async function runDemo(configFile: string | undefined): Promise<{ stop():
   const flagsFile = resolve(base.flags.file ?? DEMO_FLAGS_FILE);
   ensureDemoFlags(flagsFile);
   const generated = base.admin.tokens.length === 0 ? `demo-${randomBytes(12).toString('hex')}` : null;
+  const demoDir = dirname(flagsFile);
   const config: Config = {
     ...base,
+    // The demo records every request (masked) for `gateway replay`, and keeps learned noise across restarts.
+    shadow: {
+      ...base.shadow,
+      record: base.shadow.record.file
+        ? base.shadow.record
+        : { ...base.shadow.record, file: join(demoDir, 'traffic.jsonl'), sampleRate: 1 },
+      noise: base.shadow.noise.file ? base.shadow.noise : { ...base.shadow.noise, file: join(demoDir, 'noise.json') },
+    },
     flags: base.flags.unleashUrl ? base.flags : { ...base.flags, file: flagsFile },
     admin: generated ? { ...base.admin, tokens: [{ token: generated, role: 'admin', name: 'demo' }] } : base.admin,
   };
@@ -82,6 +91,15 @@ export async function runDemo(configFile: string | undefined): Promise<{ stop():
     curl -s ${gw.adminUrl}/metrics | grep -E '^gateway_(requests|fallbacks)_total'
     # pin the slice to legacy (audited)
     curl -s -X POST ${gw.adminUrl}/admin/slices/tickets.get/pin -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"note":"demo"}'
+
+  QA (shadow, diffs, replay):
+    npx gateway flags set tickets.get shadow 100 --file ${rel}
+    for i in 1 2 3 4 5; do curl -s -o /dev/null ${gw.publicUrl}/api/v2/tickets/$i.json; done
+    GATEWAY_ADMIN_URL=${gw.adminUrl} GATEWAY_ADMIN_TOKEN=${token} npx gateway diffs
+    # every request of this session is recorded (masked) to ${config.shadow.record.file ? relative(process.cwd(), config.shadow.record.file) : '(off)'}: send it again and report
+    GATEWAY_ADMIN_URL=${gw.adminUrl} GATEWAY_ADMIN_TOKEN=${token} npx gateway replay ${config.shadow.record.file ? relative(process.cwd(), config.shadow.record.file) : '<file.jsonl>'} --target ${gw.publicUrl} --html report.html
+
+  Admin console: ${gw.adminUrl}/console  (sign in with the admin token)
 
   Ctrl-C stops both.
 `);

@@ -115,7 +115,8 @@ const TEXT_SUFFIX = /(?:subject|description|body|text|message|comment|note|reply
 /** Query parameters stripped on top of the access log's list (which also names `email` and `phone`, hashed here). */
 const STRIP_QUERY = new Set([...SECRET_QUERY_PARAMS, 'key', 'signature', 'sig', 'client_secret', 'refresh_token']);
 
-type Mode = 'pii' | 'secret' | 'text' | 'plain';
+/** `inner`: a field inside a free-text container that is not free text itself (a message's id, type, timestamp). */
+type Mode = 'pii' | 'secret' | 'text' | 'inner' | 'plain';
 
 function classify(name: string): Mode {
   const n = norm(name);
@@ -126,11 +127,15 @@ function classify(name: string): Mode {
   return 'plain';
 }
 
-/** Secret and PII dominate what encloses them; free text holds for the strings inside a free-text container. */
+/**
+ * Secret and PII dominate what encloses them. Inside a free-text container (`messages: [{ id, content: { text } }]`)
+ * a field that is not free text itself is `inner`: scanned like free text, but never hashed whole, so ids, types and
+ * timestamps of structured messages stay readable.
+ */
 function descend(outer: Mode, key: string): Mode {
   if (outer === 'pii' || outer === 'secret') return outer;
   const own = classify(key);
-  return own === 'plain' && outer === 'text' ? 'text' : own;
+  return own === 'plain' && (outer === 'text' || outer === 'inner') ? 'inner' : own;
 }
 
 /** Mode for a diff path: every segment counts (`address.country` is inside an address). */
@@ -226,7 +231,7 @@ export function createMasker(opts: MaskerOptions): Masker {
       if (mode === 'pii') return hash(clip(String(v)));
       if (typeof v === 'number') return v;
       if (mode === 'text' && hashText) return `‹text:${digest(v)} ${v.length} chars›`;
-      return maskText(v, mode === 'text' ? ALL_KINDS : PRECISE, dict);
+      return maskText(v, mode === 'text' || mode === 'inner' ? ALL_KINDS : PRECISE, dict);
     }
     if (mode === 'secret') return STRIPPED;
     if (depth >= MAX_DEPTH) return '[truncated: depth]';
