@@ -14,7 +14,9 @@ export type FallbackReason =
   | 'low_confidence'
   | 'breaker_open'
   | 'budget_exceeded'
-  | 'handoff';
+  | 'handoff'
+  /** The client's request is outside the slice's contract: legacy answers it (not a failure of the new path). */
+  | 'request_unmodelled';
 
 export const FALLBACK_REASONS: readonly FallbackReason[] = [
   'timeout',
@@ -25,6 +27,7 @@ export const FALLBACK_REASONS: readonly FallbackReason[] = [
   'breaker_open',
   'budget_exceeded',
   'handoff',
+  'request_unmodelled',
 ];
 
 export interface PlanInput {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FlagContext } from '../../flags/context.js';
+import { RequestBodyError } from '../../mappers/ticket-write.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
 import type { AiEngine } from '../ai/engine.js';
 import type { Config } from '../config.js';
@@ -471,6 +472,13 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         });
         return;
       }
+      if (err instanceof RequestBodyError && !committed) {
+        // The client's request is one the contract does not model: legacy answers it in its own words. That says
+        // nothing about the new path's health (no breaker failure, not a degradation for the pin-back rule).
+        rt.breaker.release();
+        fallBack('request_unmodelled');
+        return;
+      }
       rt.breaker.failure();
       const reason = classifyFailure(err);
       logger.warn({ reqId: requestId, slice: spec.slice, reason, err }, 'new path failed');
@@ -516,8 +524,12 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     let body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
     if (deps.rewriter && !bodyless) body = deps.rewriter.body(body, deps.publicOrigin(req)) ?? body;
     const headers: string[] = [];
+    const origin = deps.rewriter ? deps.publicOrigin(req) : '';
     for (const [k, v] of Object.entries(answer.headers)) {
-      if (k !== 'content-length' && k !== 'transfer-encoding') headers.push(k, v);
+      if (k === 'content-length' || k === 'transfer-encoding') continue;
+      // Legacy's own address never reaches the client (as in passthrough): Location, Content-Location, Link.
+      const rewrite = deps.rewriter && (k === 'location' || k === 'content-location' || k === 'link');
+      headers.push(k, rewrite ? (deps.rewriter as OriginRewriter).headerValue(v, origin) : v);
     }
     if (!bodyless || req.method === 'HEAD') headers.push('content-length', String(body.length));
     if (extra) headers.push(...extra);

@@ -1,3 +1,4 @@
+import { RequestBodyError } from '../../mappers/ticket-write.js';
 import type { NewResponse } from '../../routes/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -7,7 +8,16 @@ import type { Masker } from './mask.js';
 import type { NoiseLearner } from './noise.js';
 import type { Comparison, DiffRecord, DiffStore, Effect, ResultClass, SliceComparison, WireAnswer } from './types.js';
 
-export type SkipReason = 'concurrency' | 'body_too_large' | 'response_too_large' | 'disabled' | 'sampled_out';
+export type SkipReason =
+  | 'concurrency'
+  | 'body_too_large'
+  | 'response_too_large'
+  | 'disabled'
+  | 'sampled_out'
+  /** A write legacy refused (4xx): a dry run cannot know whether legacy would have refused the new path's write too. */
+  | 'legacy_refused_write'
+  /** The candidate handed the request to legacy (a request its contract does not model): nothing to compare. */
+  | 'candidate_deferred';
 
 export interface LegacyCapture {
   status: number;
@@ -117,6 +127,10 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     const legacy = wire(job.legacy);
+    if (job.comparison?.legacyEffects && legacy.status >= 400 && legacy.status < 500) {
+      metrics.shadowSkipped.labels(slice, 'legacy_refused_write').inc();
+      return;
+    }
     await learnNoise(job, legacy);
     const t0 = performance.now();
     let comparison: Comparison;
@@ -141,6 +155,10 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         noise: opts.noise,
       });
     } catch (err) {
+      if (err instanceof RequestBodyError) {
+        metrics.shadowSkipped.labels(slice, 'candidate_deferred').inc();
+        return;
+      }
       const timeout = err instanceof DeadlineError;
       comparison = compareAnswers({
         slice,

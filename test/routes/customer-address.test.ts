@@ -78,7 +78,7 @@ describe('customers.address served by the new path', () => {
   ])('leaves %s to the CRM, which answers its own 400, before any write', async (_n, body) => {
     const { gw, legacy } = await both('/crm/customers/10001/address', body);
     expect(gw.servedBy).toBe('legacy');
-    expect(gw.reason).toBe('contract_invalid');
+    expect(gw.reason).toBe('request_unmodelled');
     expect(gw.status).toBe(400);
     expect(legacy.status).toBe(400);
     expect(gw.body).toBe(legacy.body);

@@ -84,8 +84,9 @@ describe('tickets.create served by the new path', () => {
     expect(gw.body).toBe(legacyBody);
     expect(gw.headers['content-type']).toBe(legacy.headers['content-type']);
     expect(gw.headers['x-idempotency-lookup']).toBe('miss');
-    // The path only: rewriting legacy's origin in a new path's Location is the pipeline's (reported to the lead).
-    expect(new URL(String(gw.headers.location)).pathname).toBe(new URL(String(legacy.headers.location)).pathname);
+    // Legacy's own address never reaches the client: the Location names the gateway, as in passthrough.
+    expect(gw.headers.location).toBe(String(legacy.headers.location).replace(direct.url, s.gw.publicUrl));
+    expect(String(gw.headers.location).startsWith(s.gw.publicUrl)).toBe(true);
     expect(JSON.parse(gw.body).ticket).toMatchObject({
       id: 121,
       subject: 'Printer on fire',
@@ -137,7 +138,7 @@ describe('tickets.create served by the new path', () => {
   ])('leaves a body outside the contract to legacy, which answers in its own words: %s', async (_n, body, status) => {
     const { gw, legacy, legacyBody } = await both('POST', '/api/v2/tickets.json', body);
     expect(gw.servedBy).toBe('legacy');
-    expect(gw.reason).toBe('contract_invalid');
+    expect(gw.reason).toBe('request_unmodelled');
     expect(gw.status).toBe(status);
     expect(gw.status).toBe(legacy.status);
     expect(gw.body).toBe(legacyBody);
@@ -150,7 +151,7 @@ describe('tickets.create served by the new path', () => {
     const body = '{"ticket":{"subject":"a","comment":{"body":"b","public":false}}}';
     const { gw, legacyBody } = await both('POST', '/api/v2/tickets.json', body);
     expect(gw.servedBy).toBe('legacy');
-    expect(gw.reason).toBe('contract_invalid');
+    expect(gw.reason).toBe('request_unmodelled');
     expect(gw.status).toBe(201);
     expect(gw.body).toBe(legacyBody);
     expect(s.sim.writes()).toHaveLength(1);
@@ -224,7 +225,7 @@ describe('tickets.update served by the new path', () => {
   it('leaves an invalid status to legacy, before any write', async () => {
     const { gw, legacy, legacyBody } = await both('PUT', '/api/v2/tickets/3.json', '{"ticket":{"status":"done"}}');
     expect(gw.servedBy).toBe('legacy');
-    expect(gw.reason).toBe('contract_invalid');
+    expect(gw.reason).toBe('request_unmodelled');
     expect(gw.status).toBe(422);
     expect(legacy.status).toBe(422);
     expect(gw.body).toBe(legacyBody);
