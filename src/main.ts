@@ -1,16 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
-import { startSimulator } from '../legacy-adapters/simulator/server.js';
 import { parseCli, USAGE } from './cli/args.js';
-import { runCheck } from './cli/check.js';
-import { runClassify } from './cli/classify.js';
-import { runDemo } from './cli/demo.js';
-import { runDiffs } from './cli/diffs.js';
-import { runFlags } from './cli/flags-cmd.js';
-import { runReplay } from './cli/replay.js';
 import { ConfigError, loadConfig } from './config.js';
-import { startGateway } from './gateway.js';
 
-/** Process entry: argument parsing, exit codes and signals. Nothing imports this module. */
+/**
+ * Process entry: argument parsing, exit codes and signals. Nothing imports this module. Each command loads its own
+ * modules (dynamic import), so `gateway diffs` does not pay for loading the gateway, the simulator and the AI models.
+ */
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -65,15 +60,16 @@ async function main(argv: string[]): Promise<number | null> {
   const configFile = args.values.config;
   switch (command) {
     case 'check':
-      return runCheck(configFile, out, err);
+      return (await import('./cli/check.js')).runCheck(configFile, out, err);
     case 'start': {
       const config = loadConfig(configFile ? { file: configFile } : {});
+      const { startGateway } = await import('./gateway.js');
       const gw = await startGateway(config);
       onSignals(() => gw.close());
       return null;
     }
     case 'demo': {
-      const demo = await runDemo(configFile);
+      const demo = await (await import('./cli/demo.js')).runDemo(configFile);
       onSignals(() => demo.stop());
       return null;
     }
@@ -83,13 +79,19 @@ async function main(argv: string[]): Promise<number | null> {
         err(`--port must be 0-65535, got ${args.values.port}`);
         return 2;
       }
+      const { startSimulator } = await import('../legacy-adapters/simulator/server.js');
       const sim = await startSimulator({ host: args.values.host ?? '127.0.0.1', port });
       err(`legacy simulator listening on ${sim.url}`);
       onSignals(() => sim.close());
       return null;
     }
     case 'classify':
-      return runClassify(rest.join(' '), out, err, loadConfig(configFile ? { file: configFile } : {}).ai);
+      return (await import('./cli/classify.js')).runClassify(
+        rest.join(' '),
+        out,
+        err,
+        loadConfig(configFile ? { file: configFile } : {}).ai,
+      );
     case 'flags': {
       let file = args.values.file;
       if (!file) {
@@ -99,12 +101,12 @@ async function main(argv: string[]): Promise<number | null> {
           file = undefined;
         }
       }
-      return runFlags(rest, file, out, err);
+      return (await import('./cli/flags-cmd.js')).runFlags(rest, file, out, err);
     }
     case 'diffs':
-      return runDiffs(rest, args.values, cliEnv(), out, err);
+      return (await import('./cli/diffs.js')).runDiffs(rest, args.values, cliEnv(), out, err);
     case 'replay':
-      return runReplay(rest, args.values, cliEnv(), out, err);
+      return (await import('./cli/replay.js')).runReplay(rest, args.values, cliEnv(), out, err);
     default:
       err(`unknown command: ${command}\n\n${USAGE}`);
       return 2;

@@ -17,7 +17,7 @@ Commands:
   replay <file.jsonl|file.har>
                         resend recorded traffic (the recorder's JSONL or a HAR file) through the gateway, wait
                         for its shadow comparisons and print the same report as 'diffs --replay <run id>'
-                        (writes are resent too: replay into a test environment, not production)
+                        (reads only by default; --include-writes resends writes too: test environments only)
 
 Options:
   -c, --config <file>   YAML or JSON config file (environment variables override it)
@@ -44,6 +44,7 @@ Options of 'replay':
       --concurrency <n> requests in flight at most (default 4)
   -H, --header <h: v>   add or replace a header on every request (repeatable), e.g. a token the recording masked
       --wait <s>        wait at most this long for the shadow comparisons (default 15; 0 = no report)
+      --include-writes  also resend POST/PUT/PATCH/DELETE (legacy applies them again; recorded bodies are masked)
       --direct          no gateway: send each request to --legacy and --candidate and compare the answers here
                         (JSON bodies field by field, no contract; masked like the gateway's diff records)
       --legacy <url>  --candidate <url>
@@ -83,6 +84,7 @@ export function parseCli(argv: string[]) {
       header: { type: 'string', short: 'H', multiple: true },
       wait: { type: 'string' },
       direct: { type: 'boolean' },
+      'include-writes': { type: 'boolean' },
       legacy: { type: 'string' },
       candidate: { type: 'string' },
     },

@@ -50,6 +50,7 @@ export interface ReplayFlags {
   wait?: string | undefined;
   timeout?: string | undefined;
   direct?: boolean | undefined;
+  'include-writes'?: boolean | undefined;
   legacy?: string | undefined;
   candidate?: string | undefined;
 }
@@ -166,7 +167,12 @@ export async function runReplay(
     const input = parseReplayInput(text, file);
     for (const s of input.skipped.slice(0, 10)) err(`replay: skipping entry ${s.n}: ${s.reason}`);
     if (input.skipped.length > 10) err(`replay: … ${input.skipped.length - 10} more entries skipped`);
-    const requests = input.requests.slice(0, limit);
+    // Writes are applied again by whatever receives them: only on request (and never by accident in production).
+    const safe = new Set(['GET', 'HEAD', 'OPTIONS']);
+    const eligible = flags['include-writes'] ? input.requests : input.requests.filter((r) => safe.has(r.method));
+    const writes = input.requests.length - eligible.length;
+    if (writes > 0) err(`replay: ${writes} write request(s) not sent (reads only; --include-writes to resend them)`);
+    const requests = eligible.slice(0, limit);
     if (!requests.length) throw new CliError(`${file}: no requests to replay`, 2);
 
     const runId = newRunId();

@@ -280,13 +280,21 @@ describe('gateway replay against a target', () => {
         bodyBase64: Buffer.from('{"status":"solved"}').toString('base64'),
       }),
     ]);
+    const readsOnly = await replay([file], { target: `${t.url}/ignored/path`, wait: '0' });
+    expect(readsOnly.code).toBe(0);
+    expect(readsOnly.stderr).toContain('write request(s) not sent');
+    const reads = t.received.length;
+    expect(t.received.every((x) => x.method === 'GET' || x.method === 'HEAD')).toBe(true);
+    t.received.length = 0;
     const r = await replay([file], {
       target: `${t.url}/ignored/path`,
       wait: '0',
       header: ['Authorization: Bearer replay-token'],
+      'include-writes': true,
     });
     expect(r.code).toBe(0);
     expect(t.received).toHaveLength(3);
+    expect(reads).toBeLessThan(3);
     const byPath = new Map(t.received.map((x) => [x.url, x]));
     const get = byPath.get('/api/v2/tickets/1.json?include=users');
     const post = byPath.get('/api/v2/tickets.json');
