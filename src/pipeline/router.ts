@@ -8,8 +8,8 @@ export interface RouteMatch<T> {
 
 /**
  * Matches requests against the route table. Only canonical paths match: a path with percent-encoding, empty or
- * dot segments goes to legacy untouched, so encoded variants can never reach a new handler in a form legacy would
- * read differently.
+ * dot segments, a backslash or a `#` goes to legacy untouched, so encoded variants can never reach a new handler in a
+ * form legacy would read differently.
  */
 export function createRouter<T extends { spec: RouteSpec }>(routes: readonly T[]) {
   const fmw = FindMyWay({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true });
@@ -36,6 +36,7 @@ export function canonicalPath(url: string): string | null {
 
 function isCanonical(path: string): boolean {
   if (path.charCodeAt(0) !== 47 /* / */) return false;
-  if (path.includes('%') || path.includes('//') || path.includes('\\')) return false;
+  // `#` never belongs in a request target (RFC 9112 §3.2); find-my-way would cut the path there, legacy may not.
+  if (path.includes('%') || path.includes('//') || path.includes('\\') || path.includes('#')) return false;
   return !/\/\.\.?(\/|$)/.test(path);
 }

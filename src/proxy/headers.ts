@@ -39,13 +39,13 @@ export interface ForwardOptions {
   /** Host header value to send upstream (the upstream's own authority). */
   upstreamHost: string;
   trusted: (peer: string | undefined) => boolean;
-  /** Keep the Upgrade/Connection pair (websocket tunnels). */
+  /** Send `Connection: Upgrade` and `Upgrade: websocket` (websocket tunnels; the client's values are not copied). */
   keepUpgrade?: boolean;
 }
 
 /**
  * Builds the flat header list sent to legacy from the client's raw headers: original case and order kept,
- * hop-by-hop headers (and those named in Connection) dropped, Host set to legacy's authority, and
+ * hop-by-hop headers (and those named in Connection), Expect and Proxy dropped, Host set to legacy's authority, and
  * X-Forwarded-For/Proto/Host set by the gateway (a client's own values are replaced unless its peer is trusted).
  */
 export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOptions): string[] {
@@ -61,11 +61,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
-    if (lower === 'host' || lower === 'expect') continue;
-    if (HOP_BY_HOP.has(lower)) {
-      if (opts.keepUpgrade && (lower === 'upgrade' || lower === 'connection')) out.push(name, value);
-      continue;
-    }
+    // `Proxy` is no standard request header: CGI-style legacy code reads it as HTTP_PROXY (httpoxy, CVE-2016-5385).
+    if (lower === 'host' || lower === 'expect' || lower === 'proxy') continue;
+    if (HOP_BY_HOP.has(lower)) continue;
     if (connTokens?.has(lower)) continue;
     if (FORWARDING.has(lower)) {
       if (!trusted) continue;
@@ -77,6 +75,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
     }
     out.push(name, value);
   }
+  // A tunnel asks legacy for exactly one protocol. The client's own Connection value is not repeated: names it lists
+  // (`Connection: Upgrade, X-Forwarded-For`) would make the next hop drop the forwarding headers set below.
+  if (opts.keepUpgrade) out.push('connection', 'Upgrade', 'upgrade', 'websocket');
   out.push('host', opts.upstreamHost);
   const peerAddr = peer ?? 'unknown';
   out.push('x-forwarded-for', xff === undefined ? peerAddr : `${xff}, ${peerAddr}`);

@@ -1,13 +1,20 @@
-import type { IncomingMessage } from 'node:http';
-import net from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { fromUndiciError, type GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { Errors, fromUndiciError, type GatewayError } from '../errors.js';
+import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers.js';
+import { originFormTarget } from './request-target.js';
+import { closeAfterWrite, rejectUpgrade } from './upgrade.js';
 
 /**
- * Websocket (and any other Upgrade) requests are tunnelled as raw bytes: the request goes to legacy with the
- * client's credentials, Origin and cookies, and legacy's own handshake answer (101, or 401…) reaches the client.
- * The gateway never parses frames, except to say goodbye with 1001 on shutdown.
+ * Websocket upgrades are tunnelled as raw bytes: the handshake goes to legacy with the client's credentials, Origin
+ * and cookies, and legacy's own answer (101, or 401…) reaches the client. The gateway never parses frames, except to
+ * say goodbye with 1001 on shutdown.
+ *
+ * The tunnel opens only once legacy has answered 101 with `Upgrade: websocket`. Until then no client byte after the
+ * request head reaches legacy, and a refusal (any other status) is relayed and the connection closed: otherwise a
+ * client could append a second request that legacy, having refused the upgrade on a keep-alive connection, would read
+ * as a request the gateway never saw (no forwarding headers replaced, no routing, no access log).
  */
 export interface TunnelOptions {
   host: string;
@@ -15,6 +22,8 @@ export interface TunnelOptions {
   upstreamHost: string;
   basePath: string;
   connectTimeoutMs: number;
+  /** How long legacy may take to answer the handshake once connected (default 30 s). */
+  headersTimeoutMs?: number;
   trusted: (peer: string | undefined) => boolean;
   onOpen?: () => void;
   onClose?: () => void;
@@ -22,57 +31,123 @@ export interface TunnelOptions {
 }
 
 export function createTunneler(opts: TunnelOptions) {
-  const open = new Set<{ client: Duplex; upstream: net.Socket }>();
+  const open = new Set<{ client: Duplex; upstream: Duplex }>();
+  const headersTimeoutMs = opts.headersTimeoutMs ?? 30_000;
 
   function tunnel(req: IncomingMessage, client: Duplex, head: Buffer, requestId: string): void {
+    const target = originFormTarget(req.url ?? '/');
+    if (target === null || target === '*') {
+      rejectUpgrade(client, Errors.BAD_REQUEST.create({ detail: 'request target must be origin-form' }), requestId);
+      return;
+    }
     const headers = upstreamRequestHeaders(req, {
       upstreamHost: opts.upstreamHost,
       trusted: opts.trusted,
       keepUpgrade: true,
     });
-    let head1 = `${req.method} ${opts.basePath}${req.url} HTTP/1.1\r\n`;
-    for (let i = 0; i < headers.length; i += 2) head1 += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    head1 += '\r\n';
-    const upstream = net.connect({ host: opts.host, port: opts.port });
-    upstream.setNoDelay(true);
-    const timer = setTimeout(
-      () => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
+    const up = httpRequest({
+      host: opts.host,
+      port: opts.port,
+      method: 'GET',
+      path: `${opts.basePath}${target}`,
+      headers,
+      setHost: false,
+      agent: false,
+    });
+    let answered = false;
+    const fail = (err: Error) => {
+      if (answered || client.destroyed) {
+        client.destroy();
+        return;
+      }
+      answered = true;
+      const gw = fromUndiciError(err, 'legacy', 'legacy');
+      opts.onError?.(gw);
+      rejectUpgrade(client, gw, requestId);
+    };
+    let timer = setTimeout(
+      () => up.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
       opts.connectTimeoutMs,
     );
-    const entry = { client, upstream };
-    let connected = false;
-    upstream.once('connect', () => {
+    up.once('socket', (s: Socket) => {
+      s.setNoDelay(true);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => up.destroy(Object.assign(new Error('no handshake answer'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+          headersTimeoutMs,
+        );
+      });
+    });
+    up.on('error', (err) => {
       clearTimeout(timer);
-      connected = true;
+      fail(err);
+    });
+    // The client's socket is not read before the tunnel opens: bytes it sends early stay in its buffer.
+    client.on('error', () => up.destroy());
+    const onClientClose = () => up.destroy();
+    client.once('close', onClientClose);
+
+    up.on('response', (res) => {
+      // Legacy refused the upgrade: its answer, then the end of the connection.
+      clearTimeout(timer);
+      answered = true;
+      if (client.destroyed) {
+        res.destroy();
+        return;
+      }
+      client.write(responseHead(res, true));
+      res.on('data', (chunk: Buffer) => {
+        if (!client.write(chunk)) res.pause();
+      });
+      client.on('drain', () => res.resume());
+      res.on('end', () => closeAfterWrite(client));
+      res.on('error', () => client.destroy());
+    });
+
+    up.on('upgrade', (res, upstream: Socket, upstreamHead: Buffer) => {
+      clearTimeout(timer);
+      answered = true;
+      client.off('close', onClientClose);
+      const protocol = String(res.headers.upgrade ?? '')
+        .trim()
+        .toLowerCase();
+      if (protocol !== 'websocket' || client.destroyed) {
+        upstream.destroy();
+        if (!client.destroyed) {
+          const gw = Errors.UPSTREAM_BAD_RESPONSE.create({
+            target: 'legacy',
+            system: 'legacy',
+            detail: `legacy switched to ${protocol || 'an unnamed protocol'} instead of websocket`,
+          });
+          opts.onError?.(gw);
+          rejectUpgrade(client, gw, requestId);
+        }
+        return;
+      }
+      const entry = { client, upstream };
       open.add(entry);
       opts.onOpen?.();
-      upstream.write(head1);
+      upstream.setNoDelay(true);
+      client.write(responseHead(res, false));
+      if (upstreamHead.length) client.write(upstreamHead);
       if (head.length) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
+      const cleanup = () => {
+        if (open.delete(entry)) opts.onClose?.();
+      };
+      upstream.on('error', () => client.destroy());
+      upstream.on('close', () => {
+        cleanup();
+        client.end();
+      });
+      client.on('close', () => {
+        cleanup();
+        upstream.destroy();
+      });
     });
-    upstream.on('error', (err) => {
-      clearTimeout(timer);
-      if (!connected) {
-        const gw = fromUndiciError(err, 'legacy', 'legacy');
-        opts.onError?.(gw);
-        writeProblem(client, gw, requestId);
-        return;
-      }
-      client.destroy();
-    });
-    client.on('error', () => upstream.destroy());
-    const cleanup = () => {
-      if (open.delete(entry)) opts.onClose?.();
-    };
-    upstream.on('close', () => {
-      cleanup();
-      client.end();
-    });
-    client.on('close', () => {
-      cleanup();
-      upstream.destroy();
-    });
+    up.end();
   }
 
   /** Shutdown: unpipe, send both sides a close frame with 1001 (going away), then end. */
@@ -106,11 +181,19 @@ export function createTunneler(opts: TunnelOptions) {
   return { tunnel, closeAll, count: () => open.size };
 }
 
-function writeProblem(client: Duplex, err: GatewayError, requestId: string): void {
-  if (client.destroyed) return;
-  const body = JSON.stringify(toProblem(err, requestId));
-  client.end(
-    `HTTP/1.1 ${err.statusCode} ${err.statusCode === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\n` +
-      `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+/**
+ * Legacy's status line and headers as the client gets them. A refusal is relayed with its body as node decodes it,
+ * so the framing becomes "until the connection closes": chunked framing and hop-by-hop headers are dropped.
+ */
+function responseHead(res: IncomingMessage, refusal: boolean): string {
+  let out = `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\n`;
+  const conn = connectionTokens(res.headers.connection);
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    const name = res.rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (refusal && (isHopByHop(lower) || conn?.has(lower))) continue;
+    out += `${name}: ${res.rawHeaders[i + 1] as string}\r\n`;
+  }
+  if (refusal) out += 'connection: close\r\n';
+  return `${out}\r\n`;
 }
