@@ -66,7 +66,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRow> {
   });
   let records: RequestRecord[];
   try {
-    await sleep(o.beforeMs ?? 1_500);
+    await sleep(o.beforeMs ?? 1_200);
     load.setPhase('fault');
     await o.inject();
     await Promise.all([sleep(o.faultMs ?? 2_500), o.duringFault?.()]);
@@ -74,7 +74,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRow> {
     load.setPhase('recovery');
     await sleep(o.settleMs ?? 1_000);
     load.setPhase('after');
-    await sleep(o.afterMs ?? 2_000);
+    await sleep(o.afterMs ?? 1_500);
   } finally {
     records = await load.stop();
     process.off('uncaughtExceptionMonitor', onCrash);
