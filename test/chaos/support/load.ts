@@ -124,6 +124,28 @@ export function plan(kind: Kind, n: number, runId: string): Planned {
   }
 }
 
+/**
+ * A few requests of every kind, not counted: a freshly started gateway answers its first requests slowly (connection
+ * pools, lazy code paths), which would otherwise show up as the "before" phase's latency.
+ */
+export async function warmUp(baseUrl: string, runId: string, rounds = 3): Promise<void> {
+  const kinds: Kind[] = ['passthrough', 'slice', 'create', 'ai_faq', 'ai_shadow'];
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      kinds.map(async (kind, i) => {
+        const p = plan(kind, 1_000_000 + round * kinds.length + i, `${runId}-warmup`);
+        const res = await request(`${baseUrl}${p.path}`, {
+          method: p.method,
+          headers: p.headers,
+          ...(p.body === undefined ? {} : { body: p.body }),
+          signal: AbortSignal.timeout(15_000),
+        });
+        await res.body.dump();
+      }),
+    );
+  }
+}
+
 export function startLoad(opts: LoadOptions): Load {
   const rps = opts.rps ?? 40;
   const concurrency = opts.concurrency ?? 8;
