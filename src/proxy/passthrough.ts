@@ -143,7 +143,18 @@ export function createPassthrough(opts: PassthroughOptions) {
     up.end();
   }
 
-  return { forward, forwardAsterisk };
+  /**
+   * The headers legacy gets for `req` through the passthrough (hop-by-hop dropped, forwarding headers set by the
+   * gateway), without body framing: for the gateway's own repeat of a bodiless read, which must not carry the
+   * client's forwarding headers either.
+   */
+  function readHeaders(req: IncomingMessage): string[] {
+    const headers = upstreamRequestHeaders(req, { upstreamHost: opts.upstreamHost, trusted: opts.trusted });
+    removeHeader(headers, 'content-length');
+    return headers;
+  }
+
+  return { forward, forwardAsterisk, readHeaders };
 }
 
 function hasBody(req: IncomingMessage): boolean {
