@@ -93,6 +93,21 @@ function luaFor(t, nonce) {
   return file;
 }
 
+/**
+ * What the load generator sends for a target in one run. `tag` + the time make the run's conversation ids unique:
+ * a warm-up and the measured run after it must never post to the same conversation.
+ */
+function requestOf(t, tag) {
+  const nonce = `${tag}${Date.now().toString(36)}`;
+  return {
+    lua: luaFor(t, nonce),
+    method: t.method,
+    body: t.body,
+    paths: t.paths,
+    pathTemplate: t.pathTemplate?.replace('{n}', `${nonce}-{n}`),
+  };
+}
+
 /** Extra pre-flight for the slices: the canary's mix, the shadow's comparisons, the AI answer served by new. */
 async function sliceChecks(t, srv, url) {
   if (t.name === 'gateway-canary') {
@@ -226,16 +241,9 @@ async function main() {
     const order = targets.map((_, i) => targets[(i + r) % targets.length]);
     for (const t of order) {
       const srv = servers.get(t.name);
-      const nonce = `r${r}${Date.now().toString(36)}`;
-      const request = {
-        lua: luaFor(t, nonce),
-        method: t.method,
-        body: t.body,
-        paths: t.paths,
-        pathTemplate: t.pathTemplate?.replace('{n}', `${nonce}-{n}`),
-      };
       const load = { tool, url: srv.url + firstPath(t), connections: s.connections, cpu: topo.load, headers: HEADERS };
-      warmups.get(t.name).push(await runLoad({ ...load, request, seconds: s.warmup }));
+      warmups.get(t.name).push(await runLoad({ ...load, request: requestOf(t, `w${r}`), seconds: s.warmup }));
+      const request = requestOf(t, `m${r}`);
       const { res, window } = await measured(t, () => runLoad({ ...load, request, seconds: s.duration }));
       windows.set(t.name, window);
       rounds.get(t.name).push(res);
@@ -355,10 +363,15 @@ function issueVerdicts(rows, rateRows, soak) {
   const f2 = (x) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(2));
   const costPct = (ratio, inverse) => (ratio === null ? Number.NaN : inverse ? (1 - ratio) * 100 : (ratio - 1) * 100);
   const out = [];
+  const suspect = (...rs) => {
+    const worst = Math.max(...rs.filter(Boolean).map((r) => r.foreignPctMax || 0));
+    return worst > 5 ? ` (suspect: other processes took up to ${Math.round(worst)} % of the server CPU)` : '';
+  };
   const gw = row(rows, 'gateway');
   out.push(
     gw?.rpsRatio
-      ? `passthrough ≥ 1.1× bare req/s with p99 no worse: ${f2(gw.rpsRatio)}× req/s, p99 ${f2(gw.p99Ratio)}× → ${gw.verdict}`
+      ? `passthrough ≥ 1.1× bare req/s with p99 no worse: ${f2(gw.rpsRatio)}× req/s, p99 ${f2(gw.p99Ratio)}× → ${gw.verdict}` +
+          suspect(gw, row(rows, 'bare'))
       : 'passthrough ≥ 1.1× bare: not measured in this run',
   );
   const sh = row(rows, 'gateway-shadow');
@@ -369,7 +382,8 @@ function issueVerdicts(rows, rateRows, soak) {
       : '';
     out.push(
       `100 % shadow costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s −${costPct(sh.rpsRatio, true).toFixed(1)} %, ` +
-        `p99 ${costPct(sh.p99Ratio) >= 0 ? '+' : ''}${costPct(sh.p99Ratio).toFixed(1)} %${atRate} → ${sh.verdict}`,
+        `p99 ${costPct(sh.p99Ratio) >= 0 ? '+' : ''}${costPct(sh.p99Ratio).toFixed(1)} %${atRate} → ${sh.verdict}` +
+        suspect(sh, row(rows, 'gateway-slice')),
     );
   } else out.push('100 % shadow ≤ 10 %: not measured in this run');
   out.push(soak ? soakVerdict(soak) : 'RSS drift ≤ 10 %: soak not run (`npm run bench -- --soak`)');

@@ -163,7 +163,8 @@ export function soakVerdict(soak) {
   return (
     `RSS drift ≤ 10 % over a soak (${soak.meta.minutes} min at ${soak.meta.rate} req/s, passthrough + 100 % shadow): ` +
     `${f1(d.firstMB)} → ${f1(d.lastMB)} MB, ${d.rssDriftPct >= 0 ? '+' : ''}${f1(d.rssDriftPct)} % → ` +
-    `${d.rssDriftPct <= 10 ? 'PASS' : 'FAIL'}`
+    `${d.rssDriftPct <= 10 ? 'PASS' : 'FAIL'}` +
+    (soak.foreignPctMax > 5 ? ` (contended: up to ${f0(soak.foreignPctMax)} % of the server CPU taken by others)` : '')
   );
 }
 
@@ -180,7 +181,12 @@ export function soakLine(soak) {
     `event-loop delay p99 ${f1(soak.eld.p99)} ms (worst 10 s window ${f1(soak.eld.worstP99)} ms, max ${f1(soak.eld.max)} ms); ` +
     `latency p50 ${f2(soak.load.p50)} / p99 ${f2(soak.load.p99)} / p99.9 ${f2(soak.load.p999)} ms; ` +
     `errors ${soak.load.non2xx + soak.load.socketErrors}; shadow comparisons ${soak.traffic.shadowComparisonsTotal}, ` +
-    `skipped ${soak.traffic.shadowSkippedTotal}.`
+    `skipped ${soak.traffic.shadowSkippedTotal}.` +
+    (soak.foreignPctMax > 5 || soak.load.sendLagP99 > 5
+      ? ` **Contended:** other processes took up to ${f0(soak.foreignPctMax)} % of the server CPU in a 10 s window` +
+        ` and the generator sent late by ${f1(soak.load.sendLagP99)} ms at p99, so the latency and loop-delay figures` +
+        " are the machine's, not the gateway's; the drift compares two minutes of the same process."
+      : '')
   );
 }
 
@@ -200,7 +206,7 @@ export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts })
       ? ['', `**Contended rows** (other processes' worst share of the server CPU): ${meta.contended.join(', ')}.`]
       : []),
     '',
-    '**Saturation** (wrk, closed loop):',
+    `**Saturation** (${meta.tool.split(' ')[0]}, closed loop, ${meta.connections} connections):`,
     '',
     markdown(SATURATION, rows),
     ...(rateRows?.length

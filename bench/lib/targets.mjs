@@ -43,6 +43,7 @@ export const TARGETS = [
     server: 'bare',
     path: TICKET,
     description: 'fastify 5 + @fastify/http-proxy 11, { upstream } only',
+    baseline: 'direct',
   },
   {
     name: 'gateway',
