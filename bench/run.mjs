@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
-import { hasCommand, killAll } from './lib/children.mjs';
+import { hasCommand, killAll, niceness } from './lib/children.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
 import { startFleet } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
@@ -51,6 +51,15 @@ function setting(name, def, { allowZero = false } = {}) {
     throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
   }
   return n;
+}
+
+/** The command as typed: the BENCH_* variables that were set, then the npm command. */
+function commandLine(cmd) {
+  const vars = Object.keys(env)
+    .filter((k) => k.startsWith('BENCH_') && env[k] !== '')
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+  return [...vars, cmd].join(' ');
 }
 
 /** Sent on every request to every target: what a Zendesk-style API client sends. */
@@ -170,7 +179,7 @@ async function main() {
   const tool = chooseTool(env.BENCH_TOOL);
   const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   const meta = {
-    command: PROFILE ? 'npm run bench -- --profile' : 'npm run bench',
+    command: commandLine(PROFILE ? 'npm run bench -- --profile' : 'npm run bench'),
     date: new Date().toISOString(),
     git,
     nproc,
@@ -182,13 +191,15 @@ async function main() {
     topology: topo,
     headers: Object.keys(HEADERS),
     profile: PROFILE,
+    nice: niceness,
   };
   const cpu = (c) => (c === null ? 'unpinned' : `CPU ${c}`);
   console.log(
     `bench: ${targets.map((t) => t.name).join(', ')}; ${s.rounds} round(s) × ${s.duration} s (+${s.warmup} s warm-up), ` +
       `${s.connections} connections, ${meta.tool}\n` +
       `topology (${nproc} CPUs): load generator ${cpu(topo.load)}, server under test ${cpu(topo.server)}, ` +
-      `upstream ${cpu(topo.upstream)}${topo.server !== null && topo.server === topo.upstream ? ' (shared with the server under test: same for every target)' : ''}`,
+      `upstream ${cpu(topo.upstream)}${topo.server !== null && topo.server === topo.upstream ? ' (shared with the server under test: same for every target)' : ''}` +
+      (niceness === null ? '' : `; every bench process at nice ${niceness}`),
   );
 
   const gatewayOptions = { log: env.BENCH_GATEWAY_LOG || 'buffered', publicUrl: env.BENCH_PUBLIC_URL || '' };

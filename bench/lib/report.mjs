@@ -134,6 +134,8 @@ function placement(t) {
   if (t.server === null) return 'processes not pinned';
   return `servers on CPU ${t.server}, upstream on CPU ${t.upstream}, load generator on CPU ${t.load}`;
 }
+const niceNote = (meta) =>
+  meta.nice === null || meta.nice === undefined ? '' : `; bench processes at nice ${meta.nice}`;
 
 /** One line per gateway target from its metrics after the run (what the traffic really did). */
 export function trafficLines(gateway) {
@@ -174,7 +176,7 @@ export function soakLine(soak) {
   const d = soak.drift;
   const verdict = d.rssDriftPct <= 10 ? 'PASS' : 'FAIL';
   return (
-    `Soak (\`${soak.meta.command}\`, ${soak.meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${soak.meta.git}\`): ` +
+    `Soak (\`${soak.meta.command}\`${niceNote(soak.meta)}, ${soak.meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${soak.meta.git}\`): ` +
     `${soak.meta.minutes} min at ${soak.meta.rate} req/s (passthrough + tickets.get shadowed at 100 %), ` +
     `RSS ${f1(d.firstMB)} MB in the first minute after a ${soak.meta.warmupSeconds} s warm-up → ${f1(d.lastMB)} MB in the last: ` +
     `drift **${f1(d.rssDriftPct)} %** (target ≤ 10 %: ${verdict}); heap used ${f1(d.heapFirstMB)} → ${f1(d.heapLastMB)} MB; ` +
@@ -197,7 +199,7 @@ export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts })
     `Measured with \`${meta.command}\` on ${meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${meta.git}\`` +
       ` (${meta.nproc} CPUs, ${meta.cpuModel}, node ${meta.node},` +
       ` ${meta.tool}; ${meta.rounds} interleaved rounds × ${meta.duration} s after ${meta.warmup} s warm-up,` +
-      ` ${meta.connections} connections; ${placement(meta.topology)}). Ratios are against each row's same-run` +
+      ` ${meta.connections} connections; ${placement(meta.topology)}${niceNote(meta)}). Ratios are against each row's same-run` +
       ' baseline; "CPU µs/req" is the server process\'s own CPU time per request; "loop delay" the server\'s' +
       ' event-loop delay (median of the rounds\' p99, worst max); "other load" the worst share of the server\'s CPU' +
       ' taken by processes outside the bench during a run; "errors" = non-2xx + socket errors.' +

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gatewayCounters, preflight, sumCounter, trafficSummary } from './checks.mjs';
+import { niceness } from './children.mjs';
 import { startCpuMeter } from './cpu.mjs';
 import { startFleet } from './fleet.mjs';
 import { runRate } from './load.mjs';
@@ -49,7 +50,7 @@ export function drift(samples, totalSeconds) {
   };
 }
 
-export async function runSoak({ root, outDir, env, headers, topo }) {
+export async function runSoak({ root, outDir, env, headers, topo, command }) {
   const minutes = positive(env, 'BENCH_SOAK_MINUTES', 10);
   const rate = positive(env, 'BENCH_SOAK_RATE', 1000);
   const connections = positive(env, 'BENCH_CONNECTIONS', 50);
@@ -67,7 +68,7 @@ export async function runSoak({ root, outDir, env, headers, topo }) {
     `/api/v2/tickets/${i + 1}.json`,
   ]).flat();
   const meta = {
-    command: 'npm run bench -- --soak',
+    command,
     date: new Date().toISOString(),
     git,
     nproc: os.availableParallelism(),
@@ -77,6 +78,7 @@ export async function runSoak({ root, outDir, env, headers, topo }) {
     connections,
     sampleSeconds: SAMPLE_MS / 1000,
     topology: topo,
+    nice: niceness,
     target: target.description,
   };
   console.log(
