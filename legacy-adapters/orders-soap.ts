@@ -126,8 +126,13 @@ function resolveElement(rawName: string, v: unknown, outer: Scope): [string, unk
   if (out.length === 0) return [name, ''];
   if (out.length === 1 && out[0]?.[0] === '#text') return [name, out[0][1]];
   // Group repeated names (two prefixes may name the same element); Items/Item is always a list.
+  // Appending in place: copying the list per element made n repeated elements cost n² (seconds for a 500 KB answer).
   const grouped = new Map<string, unknown[]>();
-  for (const [k, x] of out) grouped.set(k, [...(grouped.get(k) ?? []), x]);
+  for (const [k, x] of out) {
+    const list = grouped.get(k);
+    if (list === undefined) grouped.set(k, [x]);
+    else list.push(x);
+  }
   return [
     name,
     Object.fromEntries(

@@ -1,4 +1,5 @@
 import { type AddressChangeV1, AddressChangeV1Schema } from '../contracts/v1/address-change.js';
+import { MAX_NESTING, nestedTooDeep } from './common.js';
 import type { Carry, Mapped } from './mapping-error.js';
 import { RequestBodyError } from './ticket-write.js';
 
@@ -24,6 +25,7 @@ export type CrmAddressFields = Partial<Record<(typeof FIELDS)[number][0], string
 export function addressChangeFromLegacy(payload: unknown): Mapped<AddressChangeV1> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     throw new RequestBodyError('request body is not an object');
+  if (nestedTooDeep(payload)) throw new RequestBodyError(`request body is nested more than ${MAX_NESTING} levels deep`);
   const body = payload as Record<string, unknown>;
   const issues = Object.keys(body)
     .filter((k) => k !== 'ADDRESS')
@@ -37,6 +39,8 @@ export function addressChangeFromLegacy(payload: unknown): Mapped<AddressChangeV
     const target = TO_CONTRACT.get(key);
     const v = address[key];
     if (target === undefined) issues.push(`ADDRESS.${key}: not modelled by AddressChangeV1`);
+    // JSON null is not the contract's null: the CRM takes strings only and answers it with 400 (MUST BE A STRING).
+    else if (v === null) issues.push(`ADDRESS.${key}: null (the CRM takes strings only; "" clears a field)`);
     // The CRM's "" is "no value"; for the country it is not a code at all, so it stays "" and fails validation.
     else out[target] = v === '' && target !== 'country' ? null : v;
   }

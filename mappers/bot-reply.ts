@@ -9,7 +9,7 @@ import {
   type ProposedActionV1,
 } from '../contracts/v1/bot-reply.js';
 import type { MessageV1 } from '../contracts/v1/conversation.js';
-import { asObject, emptyToNull, requiredString } from './common.js';
+import { asObject, checkNesting, emptyToNull, quoted, requiredString } from './common.js';
 import {
   inOrder,
   isoUtc,
@@ -74,6 +74,7 @@ export interface LegacyBotAnswer extends Mapped<BotReplyV1> {
 /** Legacy `201 {"messages":[<customer>,<bot>]}` → BotReplyV1 (+ both messages). Throws MappingError only. */
 export function botReplyFromLegacy(payload: unknown, opts: LegacyBotOptions = {}): LegacyBotAnswer {
   const src = asObject(payload, 'body');
+  checkNesting(src, 'body');
   const gaps: string[] = [];
   const extra = unknownKeys(src, new Set(['messages']), '', gaps);
   if (!Array.isArray(src.messages) || src.messages.length !== 2)
@@ -208,9 +209,7 @@ function transcriptFromLegacy(v: unknown, path: string, gaps: string[]): Handoff
     unknownKeys(e, new Set(['role', 'text', 'at']), at, gaps);
     const role = typeof e.role === 'string' && Object.hasOwn(WIRE_TO_ROLE, e.role) ? WIRE_TO_ROLE[e.role] : undefined;
     if (role === undefined)
-      throw new MappingError(`${at}.role is unknown`, [
-        `${at}.role: ${JSON.stringify(e.role)} (known: user, bot, agent)`,
-      ]);
+      throw new MappingError(`${at}.role is unknown`, [`${at}.role: ${quoted(e.role)} (known: user, bot, agent)`]);
     if (typeof e.text !== 'string') throw new MappingError(`${at}.text is not a string`);
     return { role, text: e.text, at: e.at === undefined || e.at === null ? null : isoUtc(e.at, `${at}.at`) };
   });
@@ -240,7 +239,7 @@ function actionFromLegacy(v: unknown, path: string, gaps: string[]): ProposedAct
     return { type: 'address_change', customerId: str('customer_id'), address };
   }
   throw new MappingError(`${path}.type is unknown`, [
-    `${path}.type: ${JSON.stringify(a.type)} (known: refund, address_change, reply)`,
+    `${path}.type: ${quoted(a.type)} (known: refund, address_change, reply)`,
   ]);
 }
 
@@ -273,6 +272,7 @@ export function handoffFromLegacy(
   opts: { conversationId?: string; defaultReason?: HandoffReasonV1 } = {},
 ): Mapped<HandoffV1> & { carry: HandoffCarry } {
   const body = asObject(payload, 'body');
+  checkNesting(body, 'body');
   const gaps: string[] = [];
   const bodyExtra = unknownKeys(body, new Set(['handoff']), '', gaps);
   const h = asObject(body.handoff, 'handoff');
@@ -281,8 +281,7 @@ export function handoffFromLegacy(
   if (conversationId === undefined) throw new MappingError('handoff has no conversation id');
   const defaulted = h.reason === undefined ? (opts.defaultReason ?? 'human_requested') : null;
   const reason = HandoffReasons.safeParse(defaulted ?? h.reason);
-  if (!reason.success)
-    throw new MappingError('handoff.reason is unknown', [`handoff.reason: ${JSON.stringify(h.reason)}`]);
+  if (!reason.success) throw new MappingError('handoff.reason is unknown', [`handoff.reason: ${quoted(h.reason)}`]);
   const value: HandoffV1 = {
     conversationId,
     reason: reason.data,

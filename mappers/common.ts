@@ -34,6 +34,44 @@ export class GapCollector {
   }
 }
 
+/**
+ * Deepest nesting of arrays and objects a legacy value may have. V8's JSON.parse accepts any depth, but JSON.stringify
+ * (which renders answers back, compares legacy spellings and quotes values in errors) overflows the stack at a few
+ * thousand levels: deeper input is refused with a MappingError instead of failing later with a RangeError. No legacy
+ * record comes near it.
+ */
+export const MAX_NESTING = 512;
+
+/** Whether `v` nests arrays and objects more than `max` levels deep. Iterative: safe on any depth. */
+export function nestedTooDeep(v: unknown, max = MAX_NESTING): boolean {
+  // Two parallel stacks, no per-node allocation: this runs on every legacy answer a mapper reads.
+  const values: object[] = [];
+  const depths: number[] = [];
+  if (typeof v === 'object' && v !== null) {
+    values.push(v);
+    depths.push(0);
+  }
+  while (values.length > 0) {
+    const x = values.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth >= max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof y === 'object' && y !== null) {
+        values.push(y);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+/** Throws a MappingError when `v` is nested deeper than MAX_NESTING. */
+export function checkNesting(v: unknown, path: string): void {
+  if (nestedTooDeep(v)) {
+    throw new MappingError(`${path} is nested too deeply`, [`${path}: more than ${MAX_NESTING} levels of nesting`]);
+  }
+}
+
 export function asObject(v: unknown, path: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MappingError(`${path} is not an object`);
   return v as Record<string, unknown>;
@@ -76,8 +114,13 @@ export function decimalString(v: unknown, path: string, scale = 2): string | nul
   if (n === null) return null;
   const raw = typeof v === 'string' ? v.trim() : String(v);
   const [int = '0', frac = ''] = raw.replace(/^\+/, '').split('.');
-  if (frac.length > scale) return n.toFixed(scale);
-  return `${int}.${frac.padEnd(scale, '0')}`;
+  // Rounded, or a JSON number JavaScript prints in exponent form (5e-7): toFixed writes it out, except from 1e21 up,
+  // where it gives the exponent form again.
+  if (raw.includes('e') || frac.length > scale) {
+    if (Math.abs(n) >= 1e21) throw new MappingError(`${path} is out of range`, [`${path}: ${raw.slice(0, 40)}`]);
+    return n.toFixed(scale);
+  }
+  return scale === 0 ? int : `${int}.${frac.padEnd(scale, '0')}`;
 }
 
 const LEGACY_TS = /^(\d{4})(\d{2})(\d{2})(?: (\d{2})(\d{2})(\d{2}))?$/;
@@ -111,7 +154,10 @@ export function legacyTimestampToIso(v: unknown, path: string, timeZone = 'UTC')
     ms = utcGuess - zoneOffsetMs(utcGuess, timeZone);
     ms = utcGuess - zoneOffsetMs(ms, timeZone);
   }
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  const iso = new Date(ms).toISOString();
+  // 99991231 235959 west of Greenwich is in the year 10000, which ISO writes `+010000-…` and no contract accepts.
+  if (iso.length !== 24) throw new MappingError(`${path} is out of range`, [`${path}: ${s} in ${timeZone}`]);
+  return iso.replace('.000Z', 'Z');
 }
 
 /** ISO 8601 UTC → legacy `YYYYMMDD HHmmss` (or `YYYYMMDD` with dateOnly) in `timeZone`. */
@@ -155,6 +201,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   });
 }
 
+const E164 = /^\+[1-9]\d{1,14}$/;
+
 /**
  * Free-form legacy phone numbers (`0171 2345678`, `+49 171 2345678`, `(555) 010-1234`) → E.164 (`+491712345678`),
  * using the customer's country as the default region. Empty → null. An unparsable number is a MappingError.
@@ -163,9 +211,18 @@ export function phoneToE164(v: unknown, path: string, defaultCountry: string | n
   const s = emptyToNull(v, path);
   if (s === null) return null;
   const parsed = parsePhoneNumberFromString(s, (defaultCountry ?? undefined) as CountryCode | undefined);
-  if (!parsed?.isPossible())
+  // isPossible() allows lengths past E.164's 15 digits (`99991231 235959` in DE is +4999991231235959).
+  if (!parsed?.isPossible() || !E164.test(parsed.number))
     throw new MappingError(`${path} is not a phone number`, [`${path}: ${JSON.stringify(s.slice(0, 40))}`]);
   return parsed.number;
+}
+
+/** A legacy value for an error message: strings quoted and cut, other values by kind (never a huge or deep dump). */
+export function quoted(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return typeof v === 'bigint' ? `${v}n` : String(v);
 }
 
 /** Legacy status code → enum value via a table; unknown codes are MappingErrors listing the known ones. */
@@ -174,7 +231,7 @@ export function codeToEnum<T extends string>(v: unknown, table: Readonly<Record<
   const hit = typeof s === 'string' ? table[s] : undefined;
   if (hit === undefined) {
     throw new MappingError(`${path} has an unknown code`, [
-      `${path}: ${JSON.stringify(v)} (known: ${Object.keys(table).join(', ')})`,
+      `${path}: ${quoted(v)} (known: ${Object.keys(table).join(', ')})`,
     ]);
   }
   return hit;

@@ -7,7 +7,7 @@ import {
   type MessageV1,
   MessageV1Schema,
 } from '../contracts/v1/conversation.js';
-import { asObject, emptyToNull, putOwn, requiredString } from './common.js';
+import { asObject, checkNesting, emptyToNull, putOwn, quoted, requiredString } from './common.js';
 import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 
 /**
@@ -154,9 +154,7 @@ function authorFromLegacy(v: unknown, path: string, gaps: string[]): MessageV1['
   const a = asObject(v, path);
   unknownKeys(a, AUTHOR_KNOWN, path, gaps);
   if (a.type !== 'user' && a.type !== 'business')
-    throw new MappingError(`${path}.type is unknown`, [
-      `${path}.type: ${JSON.stringify(a.type)} (known: user, business)`,
-    ]);
+    throw new MappingError(`${path}.type is unknown`, [`${path}.type: ${quoted(a.type)} (known: user, business)`]);
   const id = legacyId(a.id, `${path}.id`);
   const displayName = emptyToNull(a.display_name, `${path}.display_name`);
   // Legacy has one `business` type for the bot and for agents: a person has an id, the bot has none.
@@ -176,7 +174,7 @@ function contentFromLegacy(v: unknown, path: string, gaps: string[]): Content {
   const c = asObject(v, path);
   unknownKeys(c, CONTENT_KNOWN, path, gaps);
   if (c.type !== 'text')
-    throw new MappingError(`${path}.type is unknown`, [`${path}.type: ${JSON.stringify(c.type)} (known: text)`]);
+    throw new MappingError(`${path}.type is unknown`, [`${path}.type: ${quoted(c.type)} (known: text)`]);
   if (typeof c.text !== 'string') throw new MappingError(`${path}.text is not a string`);
   const actions: unknown = c.actions ?? [];
   if (!Array.isArray(actions)) throw new MappingError(`${path}.actions is not an array`);
@@ -185,7 +183,7 @@ function contentFromLegacy(v: unknown, path: string, gaps: string[]): Content {
     const action = asObject(raw, at);
     unknownKeys(action, ACTION_KNOWN, at, gaps);
     if (action.type !== 'reply')
-      throw new MappingError(`${at}.type is unknown`, [`${at}.type: ${JSON.stringify(action.type)} (known: reply)`]);
+      throw new MappingError(`${at}.type is unknown`, [`${at}.type: ${quoted(action.type)} (known: reply)`]);
     if (typeof action.text !== 'string') throw new MappingError(`${at}.text is not a string`);
     return action.text;
   });
@@ -201,6 +199,7 @@ function contentToLegacy(c: Content): Record<string, unknown> {
 /** One legacy message (`{id, conversation_id, received, author, content}`) → MessageV1. Throws MappingError only. */
 export function messageFromLegacy(payload: unknown, path = 'message'): Mapped<MessageV1> & { carry: LegacyCarry } {
   const src = asObject(payload, path);
+  checkNesting(src, path);
   const gaps: string[] = [];
   const extra = unknownKeys(src, MESSAGE_KNOWN, path, gaps);
   const author = authorFromLegacy(src.author, `${path}.author`, gaps);
@@ -269,6 +268,7 @@ export function conversationFromLegacy(
   opts: { conversationId: string },
 ): Mapped<ConversationV1> & { carry: ConversationCarry } {
   const src = asObject(payload, 'body');
+  checkNesting(src, 'body');
   const gaps: string[] = [];
   const extra = unknownKeys(src, new Set(['messages']), '', gaps);
   if (!Array.isArray(src.messages)) throw new MappingError('messages is not an array');
@@ -324,6 +324,7 @@ export function customerMessageFromLegacy(
   opts: { conversationId: string },
 ): Mapped<CustomerMessageV1> & { carry: LegacyCarry } {
   const src = asObject(payload, 'body');
+  checkNesting(src, 'body');
   const gaps: string[] = [];
   const extra = unknownKeys(src, BODY_KNOWN, '', gaps);
   const posted = postedFromLegacy(src.message, gaps);

@@ -1,6 +1,7 @@
 import { type AddressV1, type CustomerV1, CustomerV1Schema } from '../contracts/v1/customer.js';
 import {
   asObject,
+  checkNesting,
   codeToEnum,
   decimalString,
   emptyToNull,
@@ -180,6 +181,7 @@ export function customerFromLegacy(
   opts: CustomerMapOptions = {},
 ): Mapped<CustomerV1> & { carry: CustomerCarry } {
   const src = asObject(payload, 'customer');
+  checkNesting(src, 'customer');
   const gaps: string[] = [];
   const issues: string[] = [];
   const extra = unmodelled(src, TOP_KEYS, 'customer', gaps);

@@ -1,6 +1,7 @@
 import { type OrderStatusV1, type OrderV1, OrderV1Schema } from '../contracts/v1/order.js';
 import {
   asObject,
+  checkNesting,
   codeToEnum,
   emptyToNull,
   enumToCode,
@@ -42,6 +43,8 @@ export interface OrderCarry extends Carry {
   originals: Record<string, { raw: string; rendered: string }>;
   /** Unmodelled attributes and children of modelled elements, by element (`Total`, `Items`, `Items/Item[1]`). */
   nested: Record<string, Record<string, unknown>>;
+  /** How many unmodelled children of Items come before the Item elements (default 0: Items first). */
+  itemsAt?: number;
 }
 
 const STATES = {
@@ -129,6 +132,8 @@ class Reader {
   readonly nested: Record<string, Record<string, unknown>> = {};
   /** Raw legacy text by slot. */
   readonly raw = new Map<string, string>();
+  /** Unmodelled children of Items before the Item elements. */
+  itemsAt = 0;
 
   try<T>(fn: () => T): T | null {
     try {
@@ -195,6 +200,8 @@ function mapItems(v: unknown, r: Reader): unknown[] {
   }
   const { Item, ...rest } = v as Record<string, unknown>;
   r.node(rest, 'Items', [], false);
+  // Keys keep the order the elements came in: an unmodelled child before the items must be rendered before them.
+  r.itemsAt = Math.max(0, Object.keys(v).indexOf('Item'));
   const list = Item === undefined ? [] : Array.isArray(Item) ? Item : [Item];
   return list.map((item, i) => {
     const owner = `Items/Item[${i}]`;
@@ -211,6 +218,7 @@ function mapItems(v: unknown, r: Reader): unknown[] {
 /** Legacy `Order` element → OrderV1. Throws MappingError only, listing every broken legacy field. */
 export function orderFromLegacy(payload: unknown, opts: OrderMapOptions = {}): Mapped<OrderV1> & { carry: OrderCarry } {
   const src = asObject(payload, 'Order');
+  checkNesting(src, 'Order');
   const tz = opts.timeZone ?? ORDER_TIME_ZONE;
   const r = new Reader();
   const rest = Object.entries(src).filter(([k]) => !KNOWN.has(k));
@@ -257,6 +265,7 @@ export function orderFromLegacy(payload: unknown, opts: OrderMapOptions = {}): M
     gaps: r.gaps,
     originals,
     nested: r.nested,
+    ...(r.itemsAt > 0 ? { itemsAt: r.itemsAt } : {}),
   };
   return { value, carry };
 }
@@ -321,9 +330,11 @@ export function orderToLegacy(o: OrderV1, carry?: Carry, opts: OrderMapOptions =
   };
   const items = () => {
     const list = o.items.map((_, i) => element(`Items/Item[${i}]`, ['@_sku', '@_qty']));
-    const nested = full?.nested.Items ?? {};
-    if (list.length === 0 && Object.keys(nested).length === 0) return '';
-    return Object.fromEntries([...(list.length > 0 ? [['Item', list] as const] : []), ...Object.entries(nested)]);
+    const nested = Object.entries(full?.nested.Items ?? {});
+    if (list.length === 0 && nested.length === 0) return '';
+    const at = Math.min(full?.itemsAt ?? 0, nested.length);
+    const own: [string, unknown][] = list.length > 0 ? [['Item', list]] : [];
+    return Object.fromEntries([...nested.slice(0, at), ...own, ...nested.slice(at)]);
   };
   const build = (key: string): unknown =>
     key === 'Total' ? element('Total', ['@_currency']) : key === 'Items' ? items() : element(key);

@@ -5,7 +5,7 @@ import {
   type TicketUpdateV1,
   TicketUpdateV1Schema,
 } from '../contracts/v1/ticket-write.js';
-import { putOwn } from './common.js';
+import { MAX_NESTING, nestedTooDeep, putOwn } from './common.js';
 import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 
 /**
@@ -61,6 +61,7 @@ export function sameJson(parsed: unknown, rendered: unknown): boolean {
 function mapTicketBody<T>(payload: unknown, schema: z.ZodType<T>, what: string): Mapped<T> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     throw new RequestBodyError('request body is not an object');
+  if (nestedTooDeep(payload)) throw new RequestBodyError(`request body is nested more than ${MAX_NESTING} levels deep`);
   const body = payload as Record<string, unknown>;
   const unknownTop = Object.keys(body).filter((k) => k !== 'ticket');
   const src = body.ticket;

@@ -1,5 +1,5 @@
 import { type TicketV1, TicketV1Schema } from '../contracts/v1/ticket.js';
-import { putOwn } from './common.js';
+import { checkNesting, putOwn } from './common.js';
 import { type Carry, type Mapped, MappingError } from './mapping-error.js';
 
 /**
@@ -46,6 +46,7 @@ export function ticketFromLegacy(payload: unknown, path = 'ticket'): Mapped<Tick
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MappingError(`${path} is not an object`);
   }
+  checkNesting(payload, path);
   const src = payload as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 import { IsoDateTime } from '../contracts/common.js';
 import { type UserV1, UserV1Schema } from '../contracts/v1/user.js';
-import { asObject, emptyToNull, phoneToE164 } from './common.js';
+import { asObject, checkNesting, emptyToNull, phoneToE164 } from './common.js';
 import {
   type Field,
   hasOriginals,
@@ -111,6 +111,7 @@ function isoToUtc(v: unknown, path: string): string | null {
 /** A ticketing user object (the value of `user`) → UserV1. Throws MappingError only, listing every broken field. */
 export function userFromLegacy(payload: unknown, path = 'user'): Mapped<UserV1> & { carry: OriginalsCarry } {
   const src = asObject(payload, path);
+  checkNesting(src, path);
   const gaps: string[] = [];
   const issues: string[] = [];
   const extra = unmodelled(src, KNOWN, path, gaps);
