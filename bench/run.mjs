@@ -161,8 +161,11 @@ async function sliceChecks(t, srv, url) {
 }
 
 async function main() {
-  if (SOAK)
-    return runSoak({ root: ROOT, outDir: OUT, env, headers: HEADERS, topo: topology(os.availableParallelism()) });
+  if (SOAK) {
+    const topo = topology(os.availableParallelism());
+    const command = commandLine('npm run bench -- --soak');
+    return runSoak({ root: ROOT, outDir: OUT, env, headers: HEADERS, topo, command });
+  }
   const targets = pickTargets();
   const s = {
     duration: setting('BENCH_DURATION', 10),
