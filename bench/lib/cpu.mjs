@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 
 const TICK_US = 1e6 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
 
-/** utime + stime of a process (all its threads), in µs. */
-function processUs(pid) {
+/** utime + stime of a process (all its threads), or of one of its threads (tid), in µs. */
+function processUs(pid, tid = null) {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(tid === null ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) * TICK_US; // fields 14 and 15 of proc(5), counted after "pid (comm) "
   } catch {
@@ -38,6 +38,8 @@ function cpuUs(cpu) {
 export function startCpuMeter(pids, serverCpu) {
   const uniq = [...new Set([pids.server, pids.upstream])];
   const before = new Map(uniq.map((p) => [p, processUs(p)]));
+  // The main thread alone (JS, the event loop): the rest is V8's GC helpers and libuv's pool (file writes, DNS).
+  const mainBefore = processUs(pids.server, pids.server);
   const cpuBefore = serverCpu === null ? null : cpuUs(serverCpu);
   return function stop(requests) {
     const d = (p) => {
@@ -46,8 +48,11 @@ export function startCpuMeter(pids, serverCpu) {
     };
     const server = d(pids.server);
     const upstream = pids.upstream === pids.server ? server : d(pids.upstream);
+    const mainNow = processUs(pids.server, pids.server);
+    const main = mainNow === null || mainBefore === null ? null : mainNow - mainBefore;
     const out = {
       serverUsPerReq: server === null ? null : server / requests,
+      serverMainUsPerReq: main === null ? null : main / requests,
       upstreamUsPerReq: upstream === null ? null : upstream / requests,
       foreignPct: null,
     };

@@ -44,6 +44,7 @@ export function summarise(targets, roundsByTarget, baselineOf = (t) => t.baselin
       max: maxOf(rs.map((r) => r.max)),
       sendLagP99: maxOf(rs.map((r) => r.sendLagP99)),
       cpuUsPerReq: median(rs.map((r) => r.serverUsPerReq ?? Number.NaN)),
+      mainUsPerReq: median(rs.map((r) => r.serverMainUsPerReq ?? Number.NaN)),
       foreignPctMax: maxOf(rs.map((r) => r.foreignPct ?? Number.NaN)),
       non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
       socketErrors: rs.reduce((s, r) => s + r.socketErrors, 0),
@@ -85,7 +86,7 @@ const SATURATION = [
   ['baseline', (r) => r.baseline ?? ''],
   ['req/s vs baseline', (r) => f2(r.rpsRatio)],
   ['p99 vs baseline', (r) => f2(r.p99Ratio)],
-  ['CPU µs/req', (r) => f0(r.cpuUsPerReq)],
+  ['CPU µs/req (main thread)', (r) => `${f0(r.cpuUsPerReq)} (${f0(r.mainUsPerReq)})`],
   ['CPU vs baseline', (r) => f2(r.cpuRatio)],
   ['loop delay p99 / max ms', (r) => `${f1(r.eldP99)} / ${f1(r.eldMax)}`],
   ['RSS MB', (r) => f1(r.rssMB)],
@@ -103,7 +104,7 @@ const FIXED_RATE = [
   ['max ms', (r) => f1(r.max)],
   ['baseline', (r) => r.baseline ?? ''],
   ['p99 vs baseline', (r) => f2(r.p99Ratio)],
-  ['CPU µs/req', (r) => f0(r.cpuUsPerReq)],
+  ['CPU µs/req (main thread)', (r) => `${f0(r.cpuUsPerReq)} (${f0(r.mainUsPerReq)})`],
   ['loop delay p99 / max ms', (r) => `${f1(r.eldP99)} / ${f1(r.eldMax)}`],
   ['RSS MB', (r) => f1(r.rssMB)],
   ['other load', (r) => pct(r.foreignPctMax)],
@@ -200,7 +201,8 @@ export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts })
       ` (${meta.nproc} CPUs, ${meta.cpuModel}, node ${meta.node},` +
       ` ${meta.tool}; ${meta.rounds} interleaved rounds × ${meta.duration} s after ${meta.warmup} s warm-up,` +
       ` ${meta.connections} connections; ${placement(meta.topology)}${niceNote(meta)}). Ratios are against each row's same-run` +
-      ' baseline; "CPU µs/req" is the server process\'s own CPU time per request; "loop delay" the server\'s' +
+      ' baseline; "CPU µs/req" is the server process\'s own CPU time per request (in brackets its main thread\'s:' +
+      " the rest is V8's GC helpers and libuv's pool); \"loop delay\" the server's" +
       ' event-loop delay (median of the rounds\' p99, worst max); "other load" the worst share of the server\'s CPU' +
       ' taken by processes outside the bench during a run; "errors" = non-2xx + socket errors.' +
       ' Method and caveats: docs/benchmark.md.',
