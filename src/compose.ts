@@ -98,6 +98,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     upstreamHost: legacyUrl.host,
     basePath,
     connectTimeoutMs: config.legacy.connectTimeoutMs,
+    headersTimeoutMs: config.legacy.headersTimeoutMs,
     trusted,
     onOpen: () => metrics.websockets.inc(),
     onClose: () => metrics.websockets.dec(),
@@ -170,7 +171,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     const r = await legacyPool.request({
       method: method as 'GET',
       path: `${basePath}${url}`,
-      headers: { ...headers, host: legacyUrl.host },
+      headers,
       signal,
     });
     const body = Buffer.from(await r.body.arrayBuffer());

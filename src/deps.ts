@@ -48,11 +48,6 @@ export interface Deps {
   /** The shared Redis connection (REDIS_URL), or null for the embedded in-memory state. */
   redis: RedisClient | null;
   /** Asks legacy an idempotent read again (shadow noise learning). */
-  legacyAgain(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    signal: AbortSignal,
-  ): Promise<LegacyCapture>;
+  legacyAgain(method: string, url: string, headers: string[], signal: AbortSignal): Promise<LegacyCapture>;
   routes: readonly RouteSpec[];
 }

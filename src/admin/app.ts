@@ -86,7 +86,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   });
   registerConsole(app);
 
-  app.get('/admin/slices', { preHandler: guard('read') }, async () => {
+  app.get('/admin/slices', { onRequest: guard('read') }, async () => {
     const killSwitch = deps.flags.usable() && deps.flags.killSwitch();
     return {
       flags: {
@@ -99,35 +99,35 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       slices: deps.runtimes.map((rt) => sliceView(rt, killSwitch)),
     };
   });
-  app.get<{ Params: { id: string } }>('/admin/slices/:id', { preHandler: guard('read') }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/slices/:id', { onRequest: guard('read') }, async (req, reply) => {
     const rt = bySlice.get(req.params.id);
     if (!rt) return problem(reply, Errors.NOT_FOUND.create({ detail: `no slice ${req.params.id}` }));
     return sliceView(rt, deps.flags.usable() && deps.flags.killSwitch());
   });
-  app.post<{ Params: { id: string } }>('/admin/slices/:id/pin', { preHandler: guard('pin') }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/slices/:id/pin', { onRequest: guard('pin') }, async (req, reply) => {
     return changePin(req, reply, 'pin');
   });
-  app.post<{ Params: { id: string } }>('/admin/slices/:id/unpin', { preHandler: guard('pin') }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/slices/:id/unpin', { onRequest: guard('pin') }, async (req, reply) => {
     return changePin(req, reply, 'unpin');
   });
-  app.get('/admin/whoami', { preHandler: guard('read') }, async (req) => {
+  app.get('/admin/whoami', { onRequest: guard('read') }, async (req) => {
     const who = (req as FastifyRequest & { principal: Principal }).principal;
     const may = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((a) =>
       (PERMISSIONS[a] as readonly Role[]).includes(who.role),
     );
     return { name: who.name, role: who.role, permissions: may };
   });
-  app.get<{ Querystring: { minutes?: string } }>('/admin/series', { preHandler: guard('read') }, async (req) => {
+  app.get<{ Querystring: { minutes?: string } }>('/admin/series', { onRequest: guard('read') }, async (req) => {
     const minutes = Math.min(Math.max(Number(req.query.minutes ?? 60) || 60, 1), 60);
     const slices = [...bySlice.keys()];
     return { minutes, slices: await deps.monitor.rolling.series(slices, minutes) };
   });
-  app.get('/admin/contracts', { preHandler: guard('read') }, async () => ({
+  app.get('/admin/contracts', { onRequest: guard('read') }, async () => ({
     contracts: listContracts().map((c) => ({ ...c, href: `/admin/contracts/${c.version}/${c.name}` })),
   }));
   app.get<{ Params: { version: string; name: string } }>(
     '/admin/contracts/:version/:name',
-    { preHandler: guard('read') },
+    { onRequest: guard('read') },
     async (req, reply) => {
       const schema = contractJsonSchema(req.params.version, req.params.name);
       if (schema === undefined) {
@@ -139,7 +139,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       return reply.type('application/schema+json').send(schema);
     },
   );
-  app.get<{ Querystring: { limit?: string } }>('/admin/audit', { preHandler: guard('read') }, async (req) => {
+  app.get<{ Querystring: { limit?: string } }>('/admin/audit', { onRequest: guard('read') }, async (req) => {
     const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
     return { entries: await deps.state.audit(limit) };
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { z } from 'zod';
 import { Errors, type GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -12,7 +12,7 @@ export interface DiffRoutesDeps {
   noise: NoiseLearner;
   state: StateStore;
   logger: Logger;
-  guard(action: 'read' | 'noise'): preHandlerHookHandler;
+  guard(action: 'read' | 'noise'): onRequestHookHandler;
   problem(reply: FastifyReply, err: GatewayError): FastifyReply;
 }
 
@@ -60,26 +60,26 @@ export function registerDiffRoutes(app: FastifyInstance, deps: DiffRoutesDeps): 
     return q.data as DiffQuery;
   };
 
-  app.get('/admin/diffs', { preHandler: deps.guard('read') }, async (req, reply) => {
+  app.get('/admin/diffs', { onRequest: deps.guard('read') }, async (req, reply) => {
     const q = parseQuery(req, reply);
     if (!q) return reply;
     return deps.store.list(q);
   });
-  app.get('/admin/diffs/summary', { preHandler: deps.guard('read') }, async (req, reply) => {
+  app.get('/admin/diffs/summary', { onRequest: deps.guard('read') }, async (req, reply) => {
     const q = parseQuery(req, reply);
     if (!q) return reply;
     const { cursor: _c, limit: _l, ...rest } = q;
     return { ...(await deps.store.summary(rest)), backend: deps.store.backend };
   });
-  app.get<{ Params: { id: string } }>('/admin/diffs/:id', { preHandler: deps.guard('read') }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/diffs/:id', { onRequest: deps.guard('read') }, async (req, reply) => {
     const record = await deps.store.get(req.params.id);
     if (!record) return deps.problem(reply, Errors.NOT_FOUND.create({ detail: `no diff record ${req.params.id}` }));
     return record;
   });
-  app.get<{ Querystring: { slice?: string } }>('/admin/noise', { preHandler: deps.guard('read') }, async (req) => ({
+  app.get<{ Querystring: { slice?: string } }>('/admin/noise', { onRequest: deps.guard('read') }, async (req) => ({
     items: deps.noise.list(typeof req.query.slice === 'string' ? req.query.slice : undefined),
   }));
-  app.post('/admin/noise/decisions', { preHandler: deps.guard('noise') }, async (req, reply) => {
+  app.post('/admin/noise/decisions', { onRequest: deps.guard('noise') }, async (req, reply) => {
     const parsed = NoiseDecisionSchema.safeParse(req.body ?? {});
     if (!parsed.success) return deps.problem(reply, Errors.BAD_REQUEST.create({ detail: details(parsed.error) }));
     const d = parsed.data;

@@ -5,7 +5,7 @@ import type { Adapters } from '../../routes/types.js';
 import { Errors, GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { readBody } from '../pipeline/body.js';
+import { decodeJsonBody, readBody } from '../pipeline/body.js';
 import { classifyFailure, withDeadline } from '../pipeline/fallback.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
 import type { ContractEndpoint } from './types.js';
@@ -88,11 +88,13 @@ export function createContractApi(o: ContractApiOptions) {
           raw.stream.resume();
           throw Errors.PAYLOAD_TOO_LARGE.create({ detail: `request body exceeds ${o.maxBodyBytes} bytes` });
         }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw.body.toString('utf8'));
-        } catch {
-          issues.push({ path: 'body', message: 'not valid JSON' });
+        const decoded = decodeJsonBody(raw.body);
+        const parsed: unknown = decoded.ok ? decoded.value : undefined;
+        if (!decoded.ok) {
+          issues.push({
+            path: 'body',
+            message: decoded.reason === 'invalid_utf8' ? 'not valid UTF-8' : 'not valid JSON',
+          });
         }
         if (!issues.some((i) => i.path === 'body')) {
           body = e.body.safeParse(parsed);

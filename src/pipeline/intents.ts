@@ -28,7 +28,7 @@ import type { ForwardResult, ResponseCapture } from '../proxy/passthrough.js';
 import { sendProblem } from '../proxy/problem.js';
 import type { ShadowRunner } from '../shadow/runner.js';
 import type { StateStore } from '../state/types.js';
-import { readBody } from './body.js';
+import { decodeJsonBody, readBody } from './body.js';
 import { classifyFailure, withDeadline } from './fallback.js';
 import type { FlagGate } from './flags.js';
 import { botReplyComparison } from './intent-comparison.js';
@@ -136,8 +136,10 @@ export function createIntentRouter(kit: IntentKit) {
     const body = buffered.body;
     (req as Buffered)[BUFFERED] = body;
     let message: ReturnType<typeof customerMessageFromLegacy>['value'];
+    const decoded = decodeJsonBody(body);
     try {
-      message = customerMessageFromLegacy(JSON.parse(body.toString('utf8')), { conversationId }).value;
+      if (!decoded.ok) throw new Error(decoded.reason);
+      message = customerMessageFromLegacy(decoded.value, { conversationId }).value;
     } catch {
       // Not a message the automation can read: legacy answers it (with its own 422 where it is invalid).
       unclassified('flag_off', body);

@@ -9,8 +9,10 @@ import type { ContractApi } from '../contracts-api/server.js';
 import { Errors, GatewayError } from '../errors.js';
 import { type Logger, redactQuery, SECRET_QUERY_PARAMS } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { connectionTokens } from '../proxy/headers.js';
 import type { createPassthrough, ForwardResult } from '../proxy/passthrough.js';
 import { sendProblem } from '../proxy/problem.js';
+import { originFormTarget } from '../proxy/request-target.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
 import { createDryRunAdapters } from '../shadow/dry-run.js';
 import type { Recorder } from '../shadow/recorder.js';
@@ -48,7 +50,8 @@ export interface PipelineDeps {
   legacyAgain(
     method: string,
     url: string,
-    headers: Record<string, string>,
+    /** As the passthrough sends them (flat name/value list, no body framing). */
+    headers: string[],
     signal: AbortSignal,
   ): Promise<LegacyCapture>;
 }
@@ -626,7 +629,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
             return spec.write ? { answer, effects } : { answer };
           },
           legacyAgain: idempotentRead
-            ? (signal) => deps.legacyAgain(sreq.method, sreq.url, forwardedCopy(req), signal)
+            ? (signal) => deps.legacyAgain(sreq.method, sreq.url, passthrough.readHeaders(req), signal)
             : undefined,
         });
       },
@@ -666,40 +669,14 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   return { handle, runtimes };
 }
 
-/** Headers for asking legacy the same read again: the client's end-to-end headers, minus hop-by-hop ones. */
-function forwardedCopy(req: IncomingMessage): Record<string, string> {
-  const nominated = new Set(
-    String(req.headers.connection ?? '')
-      .toLowerCase()
-      .split(',')
-      .map((t) => t.trim()),
-  );
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (typeof v === 'string' && !HOP_BY_HOP.has(k) && !nominated.has(k)) out[k] = v;
-  }
-  return out;
-}
-
-const HOP_BY_HOP = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  'proxy-authorization',
-]);
-
 /** The client headers a new path or contract endpoint passes on to legacy adapters. */
 export function adapterHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
+  // A header the client nominated as hop-by-hop (`Connection: authorization`) is not forwarded, as on the passthrough.
+  const nominated = req.headers.connection === undefined ? null : connectionTokens(req.headers.connection);
   for (const name of ADAPTER_HEADERS) {
     const v = req.headers[name];
-    if (typeof v === 'string') out[name] = v;
+    if (typeof v === 'string' && !nominated?.has(name)) out[name] = v;
   }
   return out;
 }
@@ -715,15 +692,10 @@ const PASSTHROUGH_DECISION = ['x-gateway-served-by', 'legacy'];
  * used to route (no SSRF through the request line). Returns false for targets that are neither.
  */
 function normaliseTarget(req: IncomingMessage): boolean {
-  const url = req.url ?? '';
-  if (!/^https?:\/\//i.test(url)) return false;
-  try {
-    const u = new URL(url);
-    req.url = `${u.pathname}${u.search}`;
-    return true;
-  } catch {
-    return false;
-  }
+  const origin = originFormTarget(req.url ?? '');
+  if (origin === null) return false;
+  req.url = origin;
+  return true;
 }
 
 function count<K extends string>(rec: Partial<Record<K, number>>, key: K): void {
