@@ -38,14 +38,21 @@ const BreakerSchema = z
   .strict();
 
 /** The automatic pin-back rule (DESIGN §5): degrade over a window with enough traffic → pinned to legacy. */
-const RollbackRuleShape = {
-  windowMinutes: z.number().int().min(1).max(60).default(5),
+/** The automatic pin-back thresholds, without defaults: a per-slice entry leaves out what it inherits. */
+const RollbackRuleFields = {
+  windowMinutes: z.number().int().min(1).max(60),
   /** Below this many requests in the window a rate is inconclusive, never healthy. */
-  minRequests: z.number().int().min(1).default(200),
+  minRequests: z.number().int().min(1),
   /** Fallbacks for degradation (timeout, error, 5xx, contract, breaker) per new-path attempt. */
-  maxFallbackRate: z.number().min(0).max(1).default(0.05),
+  maxFallbackRate: z.number().min(0).max(1),
   /** Shadow comparisons that did not match (candidate errors and timeouts included) per comparison. */
-  maxMismatchRate: z.number().min(0).max(1).default(0.02),
+  maxMismatchRate: z.number().min(0).max(1),
+};
+const RollbackRuleShape = {
+  windowMinutes: RollbackRuleFields.windowMinutes.default(5),
+  minRequests: RollbackRuleFields.minRequests.default(200),
+  maxFallbackRate: RollbackRuleFields.maxFallbackRate.default(0.05),
+  maxMismatchRate: RollbackRuleFields.maxMismatchRate.default(0.02),
 };
 
 export const ConfigSchema = z
@@ -272,11 +279,11 @@ export const ConfigSchema = z
         /** How often the rule is evaluated (each replica; the pin is made once across replicas). */
         evaluateEveryMs: Duration.default(5_000),
         ...RollbackRuleShape,
-        /** Per-slice thresholds (any subset). */
+        /** Per-slice thresholds (any subset; a key left out takes the global value above). */
         slices: z
           .record(
             z.string(),
-            z.object(RollbackRuleShape).partial().extend({ enabled: z.boolean().optional() }).strict(),
+            z.object(RollbackRuleFields).partial().extend({ enabled: z.boolean().optional() }).strict(),
           )
           .default({}),
       })

@@ -18,6 +18,18 @@ describe('config', () => {
     expect(c.pipeline.exposeDecisionHeaders).toBe(false);
   });
 
+  it('a per-slice pin-back rule inherits every threshold it leaves out from the global rule', () => {
+    const cfg = loadConfig({
+      env: {},
+      overrides: {
+        rollback: { minRequests: 40, maxMismatchRate: 0.1, slices: { 'tickets.get': { minRequests: 10 } } },
+      },
+    });
+    expect(cfg.rollback.slices['tickets.get']).toEqual({ minRequests: 10 });
+    expect(cfg.rollback.minRequests).toBe(40);
+    expect(cfg.rollback.maxMismatchRate).toBe(0.1);
+  });
+
   it('reads YAML, then lets the environment override it', () => {
     const file = join(dir, 'c.yaml');
     writeFileSync(
