@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a machine for `npm test` (run by the `pretest` npm script). Idempotent and fast once done.
 #  - Debian packages the tests need (list below; one apt-get update, only when something is missing)
+#  - Redis answering on 127.0.0.1:6379 (the shared-state, diff-store and replica tests), checked only
 #  - tools/unleash/node_modules (pinned unleash-server for the real-Unleash tests), reinstalled when its lock changes
 #  - PostgreSQL answering on 127.0.0.1:5432 (the Unleash server's database), started if it is down
 set -euo pipefail
@@ -9,36 +10,67 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
 PGUSER="${PGUSER:-postgres}"
+REDIS_HOST=127.0.0.1
+REDIS_PORT=6379
 
 # Debian packages: "<command to look for>:<package>". Add a line per tool (e.g. "chromium:chromium").
 APT_PACKAGES=(
-  "psql:postgresql-client"
+  "psql:postgresql-client"          # the Unleash server's database (checked below)
   "pg_isready:postgresql-client"
-  "promtool:prometheus"
-  "docker-compose:docker-compose"
-  "chromium:chromium"
+  "promtool:prometheus"             # test/deploy: Prometheus rule unit tests
+  "docker-compose:docker-compose"   # test/deploy: compose file validation
+  "chromium:chromium"               # test/admin: the console's browser tests
+  "redis-server:redis-server"       # Redis outage tests kill and restart their own (test/helpers/redis-server.ts)
 )
 
 say() { printf 'test-setup: %s\n' "$*"; }
 die() { printf 'test-setup: ERROR: %s\n' "$*" >&2; exit 1; }
+# "a, b, c"
+join() { local out="" x; for x in "$@"; do out+="${out:+, }$x"; done; printf '%s' "$out"; }
 
-ensure_apt_packages() {
-  local missing=() entry cmd pkg
+# Commands of APT_PACKAGES not on PATH, as "<command> (Debian package <package>)" in MISSING_TOOLS and their packages, once each, in
+# MISSING_PACKAGES.
+find_missing_tools() {
+  local entry cmd pkg
+  MISSING_TOOLS=(); MISSING_PACKAGES=()
   for entry in "${APT_PACKAGES[@]}"; do
     cmd="${entry%%:*}"; pkg="${entry#*:}"
     command -v "$cmd" >/dev/null 2>&1 && continue
-    [[ " ${missing[*]-} " == *" $pkg "* ]] || missing+=("$pkg")
+    MISSING_TOOLS+=("$cmd (Debian package $pkg)")
+    [[ " ${MISSING_PACKAGES[*]-} " == *" $pkg "* ]] || MISSING_PACKAGES+=("$pkg")
   done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  say "installing Debian packages: ${missing[*]}"
+}
+
+ensure_apt_packages() {
+  find_missing_tools
+  [ "${#MISSING_PACKAGES[@]}" -eq 0 ] && return 0
+  local tools pkgs
+  tools="$(join "${MISSING_TOOLS[@]}")"; pkgs="${MISSING_PACKAGES[*]}"
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
+    command -v sudo >/dev/null 2>&1 \
+      || die "not on PATH: $tools. Run as root, or install them yourself: apt-get install $pkgs"
     sudo=(sudo)
   fi
-  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    || die "apt-get install ${missing[*]} failed"
+  say "not on PATH: $tools; installing: $pkgs"
+  "${sudo[@]}" apt-get update -qq \
+    || die "apt-get update failed, so these are still missing: $tools. Install them yourself: apt-get install $pkgs"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${MISSING_PACKAGES[@]}" \
+    || die "apt-get install $pkgs failed, so these are still missing: $tools"
+  # A package can install and still not give the command this machine's tests call (renamed binary, other PATH).
+  find_missing_tools
+  [ "${#MISSING_PACKAGES[@]}" -eq 0 ] \
+    || die "apt-get installed $pkgs, but these are still not on PATH: $(join "${MISSING_TOOLS[@]}")"
+}
+
+# The machine's Redis (never stopped by a test; those that stop Redis start their own redis-server). Bash's /dev/tcp,
+# so no redis-cli is needed; only checked: starting a machine-wide Redis is the machine's business.
+ensure_redis() {
+  local reply
+  reply="$( (exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT" && printf 'PING\r\n' >&3 && IFS= read -r -t 3 line <&3 \
+    && printf '%s' "${line%$'\r'}") 2>/dev/null || true)"
+  [ "$reply" = "+PONG" ] \
+    || die "Redis does not answer PING on $REDIS_HOST:$REDIS_PORT (the shared-state, diff-store and replica tests use it; start one, e.g. redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --save '' --appendonly no)"
 }
 
 ensure_unleash_server() {
@@ -84,12 +116,12 @@ ensure_postgres() {
     || die "PostgreSQL answers on $PGHOST:$PGPORT but user $PGUSER cannot log in without a password (tests expect trust auth for 127.0.0.1)"
 }
 
+ensure_apt_packages
+ensure_redis
 if [ "${GATEWAY_TEST_UNLEASH:-on}" = "off" ]; then
-  ensure_apt_packages
   say "GATEWAY_TEST_UNLEASH=off: skipping unleash-server and PostgreSQL"
   exit 0
 fi
-ensure_apt_packages
 ensure_unleash_server
 ensure_postgres
 say "ready"

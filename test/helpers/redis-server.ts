@@ -60,9 +60,13 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
       p.stderr?.on('data', (c: Buffer) => {
         output += c.toString();
       });
-      p.once('error', (err) => {
+      p.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new Error(`redis-server could not be started (is it installed?): ${err.message}`));
+        const why =
+          err.code === 'ENOENT'
+            ? 'redis-server is not on PATH (Debian package redis-server; scripts/test-setup.sh installs it)'
+            : `redis-server could not be started: ${err.message}`;
+        reject(new Error(why, { cause: err }));
       });
       p.once('exit', (code, signal) => {
         clearTimeout(timer);
