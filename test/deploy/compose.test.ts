@@ -130,6 +130,16 @@ describe('deploy/compose.yaml', () => {
     for (const [name, gw] of gateways) expect(created, name).toContain(gw.environment.UNLEASH_API_TOKEN);
   });
 
+  it('gives both gateways one PII mask key, so the hashes in their shadow diffs compare', () => {
+    const keys = gateways.map(([name, gw]) => {
+      const value = gw.environment.GATEWAY_MASK_KEY;
+      expect(value, `${name}: GATEWAY_MASK_KEY`).toBeDefined();
+      return loadConfig({ env: { GATEWAY_MASK_KEY: interpolate(value ?? '') } }).shadow.maskKey;
+    });
+    expect(keys[0]).toBeDefined();
+    expect(new Set(keys).size).toBe(1);
+  });
+
   it('passes `docker-compose config` (Compose schema, anchors, references)', async () => {
     const run = promisify(execFile);
     let output: string;

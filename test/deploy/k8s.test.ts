@@ -303,6 +303,9 @@ describe('deploy/k8s manifests', () => {
     expect(config.flags.unleashUrl).toBeDefined();
     expect(config.flags.unleashApiToken).toBe(secret.stringData.UNLEASH_API_TOKEN);
     expect(config.redisUrl).toBe(secret.stringData.REDIS_URL);
+    // One PII mask key for every replica (from the one Secret), or their diffs' hashes do not compare.
+    expect(config.shadow.maskKey).toBeDefined();
+    expect(config.shadow.maskKey).toBe(secret.stringData.GATEWAY_MASK_KEY);
     expect(config.admin.tokens.map((t) => t.name)).toContain('GATEWAY_ADMIN_TOKEN');
     const flags = parseClientFeatures(configMap.data['flags.json'] ?? '');
     expect(flags.ok ? 'ok' : flags.error).toBe('ok');
