@@ -14,17 +14,16 @@ import {
   RESULT_CLASSES,
   type SliceComparison,
 } from '../../src/shadow/types.js';
+import { FUZZ_TEST_TIMEOUT, fuzzProperty } from '../fuzz/support/budget.js';
 import { ticketV1 } from '../helpers/arbitraries.js';
 
 /**
- * Properties of the comparison engine. Each property runs up to NUM_RUNS cases within TIME_MS; a longer local run:
- * `FUZZ_TIME_MS=60000 npx vitest run -c vitest.dev.config.ts test/shadow/compare.fuzz.test.ts` (then the time
- * decides, not the run count).
+ * Properties of the comparison engine, on the fuzz budget of test/fuzz/support/budget.ts: each runs as many cases as
+ * fit in a quarter of FUZZ_TIME_MS (cheap, like the string properties there), and FUZZ_SEED / FUZZ_PATH replay a
+ * failure (docs/testing.md). A longer local run:
+ * `FUZZ_TIME_MS=60000 npx vitest run -c vitest.dev.config.ts test/shadow/compare.fuzz.test.ts`.
  */
-const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 3000);
-const NUM_RUNS = process.env.FUZZ_TIME_MS ? 1_000_000_000 : 400;
-const budget = { numRuns: NUM_RUNS, interruptAfterTimeLimit: TIME_MS };
-const TEST_TIMEOUT = TIME_MS + 30_000;
+const SHARE = { share: 0.25 };
 
 const COMPARATOR_NAMES: ComparatorName[] = ['strict', 'timestamp', 'phone', 'money', 'enum', 'set', 'text', 'ignore'];
 
@@ -90,36 +89,36 @@ describe('diffValues properties', () => {
   it(
     'finds nothing between a JSON value and its deep copy, whatever the rules',
     () => {
-      fc.assert(
+      fuzzProperty(
         fc.property(valueWithRules, ([v, rules]) => {
           expect(diffValues(v, structuredClone(v), rules)).toEqual([]);
         }),
-        budget,
+        SHARE,
       );
     },
-    TEST_TIMEOUT,
+    FUZZ_TEST_TIMEOUT,
   );
 
   it(
     'finds nothing between a TicketV1 and its copy through the legacy wire format',
     () => {
       const rules = rulesFor(TicketV1Schema, { tags: { comparator: 'set' }, description: { comparator: 'text' } });
-      fc.assert(
+      fuzzProperty(
         fc.property(ticketV1, (t) => {
           const back = ticketFromLegacy(JSON.parse(JSON.stringify(ticketToLegacy(t)))).value;
           expect(diffValues(t, back, rules)).toEqual([]);
         }),
-        budget,
+        SHARE,
       );
     },
-    TEST_TIMEOUT,
+    FUZZ_TEST_TIMEOUT,
   );
 
   it(
     'never throws and stays within the caps for arbitrary pairs, deep nesting included',
     () => {
       const pair = fc.oneof(fc.tuple(fc.jsonValue(), fc.jsonValue()), fc.tuple(fc.anything(), fc.anything()), deepPair);
-      fc.assert(
+      fuzzProperty(
         fc.property(
           pair,
           fc.dictionary(fc.string({ maxLength: 6 }), rule, { maxKeys: 4 }),
@@ -136,26 +135,26 @@ describe('diffValues properties', () => {
             }
           },
         ),
-        budget,
+        SHARE,
       );
     },
-    TEST_TIMEOUT,
+    FUZZ_TEST_TIMEOUT,
   );
 
   it(
     'is symmetric: swapping the sides swaps missing and extra and the two values',
     () => {
-      fc.assert(
+      fuzzProperty(
         fc.property(fc.jsonValue({ maxDepth: 5 }), fc.jsonValue({ maxDepth: 5 }), (a, b) => {
           const opts = { maxDiffs: 100_000 };
           const forth = diffValues(a, b, {}, opts).map(swap).sort(byPath);
           const back = diffValues(b, a, {}, opts).sort(byPath);
           expect(forth).toEqual(back);
         }),
-        budget,
+        SHARE,
       );
     },
-    TEST_TIMEOUT,
+    FUZZ_TEST_TIMEOUT,
   );
 });
 
@@ -202,7 +201,7 @@ describe('compareAnswers properties', () => {
   it(
     'never throws and always gives a result class, for arbitrary answers, effects and noise',
     () => {
-      fc.assert(
+      fuzzProperty(
         fc.property(
           answer,
           candidate,
@@ -225,9 +224,9 @@ describe('compareAnswers properties', () => {
             for (const d of c.noise) expect(d.noise).toBeTruthy();
           },
         ),
-        budget,
+        SHARE,
       );
     },
-    TEST_TIMEOUT,
+    FUZZ_TEST_TIMEOUT,
   );
 });

@@ -60,7 +60,18 @@ export function fuzz<T>(
     arbitrary.map((v) => new Case(v)),
     (c) => predicate(c.value),
   );
-  const details = fc.check(property, fuzzParameters<[Case<T>]>(FUZZ_TIME_MS * (opts.share ?? 1)));
+  return fuzzProperty(property, opts);
+}
+
+/**
+ * Checks a fast-check property within the budget: what `fuzz` does, for a property of several arbitraries built with
+ * `fc.property` (its counterexamples are printed by fast-check's own printer).
+ */
+export function fuzzProperty<Ts extends [unknown, ...unknown[]]>(
+  property: fc.IProperty<Ts>,
+  opts: FuzzOptions = {},
+): fc.RunDetails<Ts> {
+  const details = fc.check(property, fuzzParameters<Ts>(FUZZ_TIME_MS * (opts.share ?? 1)));
   if (details.failed)
     throw new Error(fc.defaultReportMessage(details) ?? 'property failed', { cause: details.errorInstance });
   expect(details.numRuns, 'cases run within the budget').toBeGreaterThan(0);
