@@ -1,10 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveFlag, shadowFlag } from '../../flags/names.js';
+import type { RequestRecord } from '../helpers/load.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 import { createUnleashAdmin } from '../helpers/unleash-admin.js';
 import { startUnleashServer, type UnleashServerProcess } from '../helpers/unleash-server.js';
-import type { RequestRecord } from './support/load.js';
 import type { ChaosRow } from './support/report.js';
 import { chaosFlags, countBy, pick, runChaos } from './support/scenario.js';
 

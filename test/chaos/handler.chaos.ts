@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE_TABLE } from '../../routes/table.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
+import type { RequestRecord } from '../helpers/load.js';
 import { type Stack, startStack } from '../helpers/stack.js';
-import type { RequestRecord } from './support/load.js';
 import type { ChaosRow } from './support/report.js';
 import { chaosFlags, countBy, pick, runChaos } from './support/scenario.js';
 

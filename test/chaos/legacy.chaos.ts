@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
-import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
+import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js';
 import { chaosFlags, countBy, runChaos } from './support/scenario.js';
 
 /**

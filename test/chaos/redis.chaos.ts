@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
+import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 import { chaosFlags, pick, runChaos } from './support/scenario.js';
 
 /**

@@ -6,8 +6,8 @@ import { applyFlagChange, emptyDoc } from '../../flags/edit.js';
 import { serveFlag } from '../../flags/names.js';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { createRedisClient } from '../../src/state/redis-client.js';
-import { type GatewayProcess, startGatewayProcess } from '../chaos/support/gateway-process.js';
-import { startLoad } from '../chaos/support/load.js';
+import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js';
+import { startLoad } from '../helpers/load.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { get } from '../helpers/stack.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
-import type { RequestRecord } from './load.js';
+import type { RequestRecord } from '../../helpers/load.js';
 
 /** One row of the chaos table (and of test-results/chaos.json). */
 export interface ChaosRow {

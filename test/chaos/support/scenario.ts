@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { applyFlagChange, type ClientFeaturesDoc, emptyDoc } from '../../../flags/edit.js';
 import { serveFlag, shadowFlag } from '../../../flags/names.js';
 import type { Simulator } from '../../../legacy-adapters/simulator/server.js';
-import { type Kind, type RequestRecord, startLoad, warmUp } from './load.js';
+import { type Kind, type RequestRecord, startLoad, warmUp } from '../../helpers/load.js';
 import { type ChaosRow, summarize, writeRow } from './report.js';
 
 /**

@@ -1,10 +1,11 @@
 import { Agent, request } from 'undici';
 
 /**
- * Steady load through the gateway for the chaos suite: a fixed mix of passthrough reads, the served slice
- * (tickets.get), ticket creates with an Idempotency-Key, and customer messages (an AI-served FAQ intent and a shadowed
- * order-status intent), paced at `rps` with at most `concurrency` in flight. Every request ends as an HTTP answer or
- * as "unanswered" (socket error or client timeout with no status): the latter fails the suite.
+ * Steady load through the gateway for the chaos suite and the Redis outage e2e test: a fixed mix of passthrough
+ * reads, the served slice (tickets.get), ticket creates with an Idempotency-Key, and customer messages (an AI-served
+ * FAQ intent and a shadowed order-status intent), paced at `rps` with at most `concurrency` in flight. Every request
+ * ends as an HTTP answer or as "unanswered" (socket error or client timeout with no status): the latter fails the
+ * suite.
  */
 
 export type Kind = 'passthrough' | 'slice' | 'create' | 'ai_faq' | 'ai_shadow';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigInput } from '../../../src/config.js';
-import { type CliProcess, runCli } from '../../helpers/cli.js';
+import type { ConfigInput } from '../../src/config.js';
+import { type CliProcess, runCli } from './cli.js';
 
 /**
  * The gateway as a real child process (`node dist/src/main.js start --config <file>`), as an operator runs it, so a
