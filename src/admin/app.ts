@@ -227,7 +227,12 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
         },
       },
       pin,
-      breaker: { state: rt.breaker.state, ...rt.breaker.stats() },
+      breaker: {
+        state: rt.breaker.state,
+        ...rt.breaker.stats(),
+        /** The last breaker announcement for the slice from any replica (shared state), or null. */
+        shared: deps.state.breakers().find((b) => b.slice === rt.spec.slice) ?? null,
+      },
       deadlineMs: rt.deadlineMs,
       requests: { ...rt.stats },
       fallbackRate: rate.total,

@@ -119,3 +119,29 @@ export function createBreaker(o: BreakerOptions): Breaker {
     },
   };
 }
+
+/**
+ * This replica's breaker, also closed to the new path while another replica's breaker holds the slice open (shared
+ * state): one replica finding a new path failing spares the others from finding it again. `openUntil` is a local
+ * read (epoch ms, 0 when none); the local breaker keeps its own window, probe and state.
+ */
+export function withSharedOpen(local: Breaker, openUntil: () => number, now: () => number = Date.now): Breaker {
+  const sharedOpen = () => {
+    const until = openUntil();
+    return until !== 0 && until > now();
+  };
+  return {
+    get state() {
+      const s = local.state;
+      return s === 'closed' && sharedOpen() ? 'open' : s;
+    },
+    tryAcquire() {
+      if (local.state === 'closed' && sharedOpen()) return false;
+      return local.tryAcquire();
+    },
+    success: () => local.success(),
+    failure: () => local.failure(),
+    release: () => local.release(),
+    stats: () => local.stats(),
+  };
+}

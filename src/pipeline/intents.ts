@@ -240,6 +240,7 @@ export function createIntentRouter(kit: IntentKit) {
         (r) => {
           if (r.error) stats.errors++;
           else stats.servedByLegacy++;
+          if (fallback && (r.error || r.status >= 500)) count(stats.legacyFailed, reason as FallbackReason);
           kit.finish(req, requestId, t0, outcomeOf(slice, 'legacy', reason, fallback, r, plan.mode));
         },
         capture,

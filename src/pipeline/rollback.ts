@@ -23,8 +23,11 @@ export interface SliceHealth {
   slice: string;
   verdict: Verdict;
   windowMinutes: number;
+  /** New-path attempts in the window, less those whose fallback found legacy failing too. */
   attempts: number;
   degradedFallbacks: number;
+  /** Degraded fallbacks left out because legacy's own answer failed as well (legacy outage, not the new path). */
+  legacyFailedFallbacks: number;
   fallbackRate: number | null;
   comparisons: number;
   mismatches: number;
@@ -69,7 +72,13 @@ export function createSliceMonitor(opts: {
   sampleMs?: number;
 }): SliceMonitor {
   const { rolling, state, metrics, logger } = opts;
-  const last = new Map<string, { attempts: number; requests: number; fallbacks: Partial<Record<string, number>> }>();
+  type Sample = {
+    attempts: number;
+    requests: number;
+    fallbacks: Partial<Record<string, number>>;
+    legacyFailed: Partial<Record<string, number>>;
+  };
+  const last = new Map<string, Sample>();
   const health = new Map<string, SliceHealth>();
   const slices = [...new Set(opts.runtimes.map((r) => r.spec.slice))];
   let lastEval = 0;
@@ -79,20 +88,26 @@ export function createSliceMonitor(opts: {
     const bySlice = new Map<string, SliceStats[]>();
     for (const rt of opts.runtimes) bySlice.set(rt.spec.slice, [...(bySlice.get(rt.spec.slice) ?? []), rt.stats]);
     for (const [slice, list] of bySlice) {
-      const now = { attempts: 0, requests: 0, fallbacks: {} as Record<string, number> };
+      const now: Sample = { attempts: 0, requests: 0, fallbacks: {}, legacyFailed: {} };
       for (const s of list) {
         now.attempts += s.newAttempts;
         now.requests += s.requests;
         for (const [r, n] of Object.entries(s.fallbacks)) now.fallbacks[r] = (now.fallbacks[r] ?? 0) + (n ?? 0);
+        for (const [r, n] of Object.entries(s.legacyFailed)) {
+          now.legacyFailed[r] = (now.legacyFailed[r] ?? 0) + (n ?? 0);
+        }
       }
-      const prev = last.get(slice) ?? { attempts: 0, requests: 0, fallbacks: {} };
+      const prev = last.get(slice) ?? { attempts: 0, requests: 0, fallbacks: {}, legacyFailed: {} };
       if (now.requests > prev.requests) rolling.add(slice, 'requests', now.requests - prev.requests);
       if (now.attempts > prev.attempts) rolling.add(slice, 'attempts', now.attempts - prev.attempts);
       for (const [r, n] of Object.entries(now.fallbacks)) {
-        const d = n - (prev.fallbacks[r] ?? 0);
+        const d = (n ?? 0) - (prev.fallbacks[r] ?? 0);
         if (d <= 0) continue;
         rolling.add(slice, `fb:${r}`, d);
-        if (DEGRADED.has(r as FallbackReason)) rolling.add(slice, 'fallbacks', d);
+        if (!DEGRADED.has(r as FallbackReason)) continue;
+        const lf = Math.min(d, (now.legacyFailed[r] ?? 0) - (prev.legacyFailed[r] ?? 0));
+        if (d > lf) rolling.add(slice, 'fallbacks', d - lf);
+        if (lf > 0) rolling.add(slice, 'legacy_failed', lf);
       }
       last.set(slice, now);
     }
@@ -114,7 +129,8 @@ export function createSliceMonitor(opts: {
     const rule = ruleFor(slice);
     const { totals, source } = await rolling.window(slice, rule.windowMinutes);
     const n = (t: Totals, k: string) => t[k] ?? 0;
-    const attempts = n(totals, 'attempts');
+    const legacyFailed = n(totals, 'legacy_failed');
+    const attempts = Math.max(0, n(totals, 'attempts') - legacyFailed);
     const degraded = n(totals, 'fallbacks');
     const comparisons = n(totals, 'comparisons');
     const mismatches = n(totals, 'mismatches');
@@ -139,6 +155,7 @@ export function createSliceMonitor(opts: {
       windowMinutes: rule.windowMinutes,
       attempts,
       degradedFallbacks: degraded,
+      legacyFailedFallbacks: legacyFailed,
       fallbackRate,
       comparisons,
       mismatches,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FlagContext } from '../../flags/context.js';
 import { RequestBodyError } from '../../mappers/ticket-write.js';
@@ -20,7 +21,7 @@ import type { LegacyCapture, ShadowRunner } from '../shadow/runner.js';
 import type { Effect } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
 import { readBody } from './body.js';
-import { type Breaker, createBreaker } from './breaker.js';
+import { type Breaker, createBreaker, withSharedOpen } from './breaker.js';
 import { classifyFailure, NewPathStatusError, withDeadline } from './fallback.js';
 import type { FlagGate } from './flags.js';
 import { createIntentRouter } from './intents.js';
@@ -94,6 +95,9 @@ const ADAPTER_HEADERS = [
   'user-agent',
 ];
 
+/** How this process names itself in shared state (breaker entries). */
+const REPLICA = `${hostname()}:${process.pid}`;
+
 export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[]) {
   const { config, metrics, logger, passthrough, flags, state, shadow } = deps;
   const recorder = deps.recorder ?? null;
@@ -101,13 +105,21 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     const override = config.pipeline.slices[spec.slice] ?? {};
     const gauge = metrics.breakerState.labels(spec.slice);
     gauge.set(0);
-    const breaker = createBreaker({
+    const local = createBreaker({
       ...config.pipeline.breaker,
       onStateChange: (s, st) => {
         gauge.set(s === 'closed' ? 0 : s === 'half_open' ? 1 : 2);
         logger.warn({ slice: spec.slice, breaker: s, ...st }, `breaker ${s}`);
+        if (s === 'half_open') return;
+        // Other replicas stop sending the slice to its new path for the same open period (and resume when it closes).
+        const openUntil = s === 'open' ? Date.now() + config.pipeline.breaker.openMs : 0;
+        const entry = { slice: spec.slice, openUntil, replica: REPLICA, at: new Date().toISOString(), ...st };
+        state
+          .publishBreaker(entry)
+          .catch((err: unknown) => logger.warn({ slice: spec.slice, err }, 'breaker state not shared'));
       },
     });
+    const breaker = withSharedOpen(local, () => state.breakerOpenUntil(spec.slice));
     return {
       spec,
       deadlineMs: override.deadlineMs ?? spec.deadlineMs ?? config.pipeline.defaultDeadlineMs,
@@ -361,6 +373,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       (r: ForwardResult): void => {
         if (r.error) stats.errors++;
         else stats.servedByLegacy++;
+        if (fallback && (r.error || r.status >= 500)) count(stats.legacyFailed, reason as FallbackReason);
         // A flat literal: spreading conditional objects here cost ~5 % of the slice path (profile).
         finish(req, requestId, t0, {
           route: spec.id,

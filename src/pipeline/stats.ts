@@ -8,6 +8,11 @@ export interface SliceStats {
   /** Requests the plan sent to the new path (the denominator of the fallback rate). */
   newAttempts: number;
   fallbacks: Partial<Record<FallbackReason, number>>;
+  /**
+   * Fallbacks whose legacy answer failed too (no answer, or 5xx): legacy itself is degraded, so they say nothing
+   * about the new path (the automatic pin-back rule leaves them out).
+   */
+  legacyFailed: Partial<Record<FallbackReason, number>>;
   routing: Partial<Record<RoutingReason, number>>;
   errors: number;
   shadowed: number;
@@ -20,6 +25,7 @@ export function createSliceStats(): SliceStats {
     servedByLegacy: 0,
     newAttempts: 0,
     fallbacks: {},
+    legacyFailed: {},
     routing: {},
     errors: 0,
     shadowed: 0,

@@ -1,9 +1,10 @@
-import type { AuditEntry, Pin, StateStore } from './types.js';
+import type { AuditEntry, Pin, SharedBreaker, StateStore } from './types.js';
 
 /** In-process state: the embedded default, and the local cache behind shared backends. */
 export function createMemoryState(opts: { auditLogSize: number }): StateStore {
   const pins = new Map<string, Pin>();
   const audit: AuditEntry[] = [];
+  const breakers = new Map<string, SharedBreaker>();
   const listeners = new Set<() => void>();
   const changed = () => {
     for (const l of listeners) l();
@@ -23,6 +24,11 @@ export function createMemoryState(opts: { auditLogSize: number }): StateStore {
       return true;
     },
     healthy: () => true,
+    breakerOpenUntil: (slice) => breakers.get(slice)?.openUntil ?? 0,
+    breakers: () => [...breakers.values()],
+    async publishBreaker(entry) {
+      breakers.set(entry.slice, entry);
+    },
     async unpin(slice) {
       const prev = pins.get(slice);
       if (prev) {

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from './redis-client.js';
-import type { AuditEntry, Pin, StateStore } from './types.js';
+import type { AuditEntry, Pin, SharedBreaker, StateStore } from './types.js';
 
 export interface RedisStateOptions {
   redis: RedisClient;
@@ -13,10 +13,15 @@ export interface RedisStateOptions {
   onHealth?: (up: boolean) => void;
 }
 
-type PendingOp = { kind: 'pin'; pin: Pin } | { kind: 'unpin'; slice: string } | { kind: 'audit'; entry: AuditEntry };
+type PendingOp =
+  | { kind: 'pin'; pin: Pin }
+  | { kind: 'unpin'; slice: string }
+  | { kind: 'audit'; entry: AuditEntry }
+  | { kind: 'breaker'; entry: SharedBreaker };
 
 /**
- * Shared state in Redis: pins in a hash, the audit log in a capped list, change notifications on a pub/sub channel.
+ * Shared state in Redis: pins and breaker states in hashes, the audit log in a capped list, change notifications on a
+ * pub/sub channel.
  * Reads come from a local cache (refreshed on every notification and every `pollMs`), so a request never waits for
  * Redis. While Redis is unreachable the cache keeps the last known pins, new writes apply locally and queue, the
  * health gauge drops and one log line says so; when Redis answers again the queued writes are replayed in order and
@@ -26,8 +31,10 @@ export function createRedisState(opts: RedisStateOptions): StateStore & { ready(
   const { redis, prefix, logger } = opts;
   const pinsKey = `${prefix}pins`;
   const auditKey = `${prefix}audit`;
+  const breakersKey = `${prefix}breakers`;
   const channel = `${prefix}events`;
   const pins = new Map<string, Pin>();
+  const breakers = new Map<string, SharedBreaker>();
   const pending: PendingOp[] = [];
   const localAudit: AuditEntry[] = [];
   const listeners = new Set<() => void>();
@@ -54,6 +61,7 @@ export function createRedisState(opts: RedisStateOptions): StateStore & { ready(
       const op = pending[0] as PendingOp;
       if (op.kind === 'pin') await redis.hset(pinsKey, op.pin.slice, JSON.stringify(op.pin));
       else if (op.kind === 'unpin') await redis.hdel(pinsKey, op.slice);
+      else if (op.kind === 'breaker') await redis.hset(breakersKey, op.entry.slice, JSON.stringify(op.entry));
       else
         await redis
           .multi()
@@ -69,8 +77,9 @@ export function createRedisState(opts: RedisStateOptions): StateStore & { ready(
     try {
       if (pending.length > 0) await flushPending();
       const started = version;
-      const all = await redis.hgetall(pinsKey);
+      const [all, shared] = await Promise.all([redis.hgetall(pinsKey), redis.hgetall(breakersKey)]);
       health(true);
+      readBreakers(shared);
       if (version !== started) return; // a local write raced this read; the next refresh sees it
       const next = new Map<string, Pin>();
       for (const [slice, json] of Object.entries(all)) {
@@ -89,6 +98,18 @@ export function createRedisState(opts: RedisStateOptions): StateStore & { ready(
       }
     } catch (err) {
       health(false, err);
+    }
+  }
+  function readBreakers(shared: Record<string, string>): void {
+    for (const [slice, json] of Object.entries(shared)) {
+      try {
+        const e = JSON.parse(json) as SharedBreaker;
+        const mine = breakers.get(slice);
+        // A newer local announcement not yet in Redis wins over what Redis still holds.
+        if (!mine || mine.at <= e.at) breakers.set(slice, { ...e, slice });
+      } catch {
+        logger.warn({ slice }, 'unreadable breaker state in Redis ignored');
+      }
     }
   }
   function refresh(): Promise<void> {
@@ -133,6 +154,12 @@ export function createRedisState(opts: RedisStateOptions): StateStore & { ready(
     getPin: (slice) => pins.get(slice),
     pins: () => [...pins.values()],
     healthy: () => up,
+    breakerOpenUntil: (slice) => breakers.get(slice)?.openUntil ?? 0,
+    breakers: () => [...breakers.values()],
+    async publishBreaker(entry) {
+      breakers.set(entry.slice, entry);
+      await write({ kind: 'breaker', entry }, () => redis.hset(breakersKey, entry.slice, JSON.stringify(entry)));
+    },
     async pin(pin) {
       pins.set(pin.slice, pin);
       changed();

@@ -13,6 +13,7 @@ export type RollingField =
   | 'comparisons'
   | 'mismatches'
   | 'candidate_failures'
+  | 'legacy_failed'
   | `fb:${string}`;
 
 export type Totals = Record<string, number>;

@@ -19,6 +19,20 @@ export interface AuditEntry {
 }
 
 /**
+ * A replica's open circuit breaker, shared so that every replica stops sending the slice to its new path while one
+ * has found it failing. `openUntil` is epoch ms (0: the breaker that published it has closed again).
+ */
+export interface SharedBreaker {
+  slice: string;
+  openUntil: number;
+  /** The replica whose breaker opened (`hostname:pid`). */
+  replica: string;
+  at: string;
+  calls: number;
+  failures: number;
+}
+
+/**
  * Shared state port. Reads are synchronous from a local cache (never on the hot path over the network);
  * writes are async. The local implementation is the embedded default; Redis shares it across replicas.
  */
@@ -36,6 +50,12 @@ export interface StateStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   audit(limit: number): Promise<AuditEntry[]>;
+  /** Epoch ms until which some replica's breaker holds the slice open (0 or past: none does). Local read. */
+  breakerOpenUntil(slice: string): number;
+  /** Every breaker entry known (open or recently closed), for the admin view. */
+  breakers(): SharedBreaker[];
+  /** Announces this replica's breaker opening (or closing, with openUntil 0) to the others. */
+  publishBreaker(entry: SharedBreaker): Promise<void>;
   /** Whether the shared backend answers (always true for memory); the gateway keeps serving either way. */
   healthy(): boolean;
   onChange(listener: () => void): () => void;

@@ -132,6 +132,33 @@ describe('two gateway replicas sharing Redis', () => {
     await until('A serves the new path again', async () => ((await ticket(a)).servedBy === 'new' ? true : undefined));
   });
 
+  it('a breaker opened on replica A keeps replica B off the new path too (shared breaker state)', async () => {
+    const breakerOf = async (gw: GatewayProcess) =>
+      (
+        (await gw.admin('GET', `/admin/slices/${SLICE}`)).json as {
+          breaker: { state: string; calls: number; shared: { replica: string; openUntil: number } | null };
+        }
+      ).breaker;
+    const bCalls = (await breakerOf(b)).calls; // B's own new-path calls so far (the pin test's)
+    relay.setFaulty(true);
+    // 20 failing attempts on A alone (the breaker's minimum volume); under the pin-back rule's 50.
+    for (let i = 0; i < 20; i++) expect((await ticket(a, i + 1)).status).toBe(200);
+    expect((await breakerOf(a)).state).toBe('open');
+    const seenByB = await until('B knows A’s breaker is open', async () => {
+      const br = await breakerOf(b);
+      return br.state === 'open' ? br : undefined;
+    });
+    expect(seenByB.calls).toBe(bCalls); // B never tried the failing path itself
+    expect(seenByB.shared?.openUntil).toBeGreaterThan(Date.now());
+    for (let i = 0; i < 5; i++) {
+      const r = await ticket(b, i + 30);
+      expect(r.status).toBe(200);
+      expect(r.servedBy).toBe('legacy');
+      expect(r.reason).toBe('breaker_open');
+    }
+    expect((await breakerOf(b)).calls).toBe(bCalls);
+  });
+
   it('a degraded new path is pinned back once across both replicas, then both serve legacy', async () => {
     relay.setFaulty(true);
     let sent = 0;

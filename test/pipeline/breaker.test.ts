@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BreakerState, createBreaker } from '../../src/pipeline/breaker.js';
+import { type BreakerState, createBreaker, withSharedOpen } from '../../src/pipeline/breaker.js';
 
 function setup(now: { t: number }) {
   const changes: BreakerState[] = [];
@@ -63,5 +63,45 @@ describe('breaker', () => {
     b.failure();
     expect(b.state).toBe('closed');
     expect(b.stats()).toMatchObject({ calls: 6, failures: 1 });
+  });
+});
+
+describe('withSharedOpen', () => {
+  it('keeps the new path closed while another replica holds the slice open, and resumes when that period ends', () => {
+    const now = { t: 0 };
+    const { b } = setup(now);
+    let until = 0;
+    const shared = withSharedOpen(
+      b,
+      () => until,
+      () => now.t,
+    );
+    expect(shared.tryAcquire()).toBe(true);
+    shared.success();
+    until = 5_000;
+    expect(shared.state).toBe('open');
+    expect(shared.tryAcquire()).toBe(false);
+    expect(b.state).toBe('closed'); // the local breaker's own window is untouched
+    now.t = 5_000;
+    expect(shared.state).toBe('closed');
+    expect(shared.tryAcquire()).toBe(true);
+  });
+
+  it('lets the local breaker decide once it is itself open or probing', () => {
+    const now = { t: 0 };
+    const { b } = setup(now);
+    const shared = withSharedOpen(
+      b,
+      () => 0,
+      () => now.t,
+    );
+    for (let i = 0; i < 10; i++) {
+      shared.tryAcquire();
+      shared.failure();
+    }
+    expect(shared.state).toBe('open');
+    now.t = 5_000;
+    expect(shared.tryAcquire()).toBe(true); // the one half-open probe
+    expect(shared.tryAcquire()).toBe(false);
   });
 });

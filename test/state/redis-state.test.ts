@@ -64,6 +64,25 @@ describe('Redis shared state', () => {
     await until(() => a.getPin('s1') === undefined);
   });
 
+  it('a breaker opened on one replica is known to another (and its closing too)', async () => {
+    const a = createRedisState({ redis: await client(), prefix, auditLogSize: 50, logger });
+    const b = createRedisState({ redis: await client(), prefix, auditLogSize: 50, logger, pollMs: 10_000 });
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    await Promise.all([a.ready(), b.ready()]);
+    await new Promise((r) => setTimeout(r, 100)); // subscriber connected
+    expect(b.breakerOpenUntil('s3')).toBe(0);
+    const openUntil = Date.now() + 30_000;
+    const entry = { slice: 's3', openUntil, replica: 'a:1', at: new Date().toISOString(), calls: 20, failures: 15 };
+    await a.publishBreaker(entry);
+    await until(() => b.breakerOpenUntil('s3') === openUntil);
+    expect(b.breakers()).toEqual([entry]);
+    await a.publishBreaker({ ...entry, openUntil: 0, at: new Date(Date.now() + 1).toISOString() });
+    await until(() => b.breakerOpenUntil('s3') === 0);
+  });
+
   it('pinIfAbsent makes the pin once across replicas', async () => {
     const a = createRedisState({ redis: await client(), prefix, auditLogSize: 50, logger });
     const b = createRedisState({ redis: await client(), prefix, auditLogSize: 50, logger });

@@ -97,6 +97,11 @@ export function createSreView(ctx) {
     );
   }
 
+  /** Another replica's breaker holds the slice open (shared state). */
+  function sharedOpen(shared) {
+    return Boolean(shared && shared.openUntil > Date.now());
+  }
+
   function renderSlices(data) {
     const rows = data.slices.map((sl) => {
       const reasons = Object.entries(sl.fallbackRateByReason ?? {});
@@ -111,7 +116,9 @@ export function createSreView(ctx) {
             badge(sl.breaker.state.replace('_', ' '), BREAKER_TONE[sl.breaker.state] ?? 'neutral'),
             sl.breaker.openedAt
               ? h('div', { class: 'small muted' }, 'opened ', when(new Date(sl.breaker.openedAt).toISOString()))
-              : null,
+              : sharedOpen(sl.breaker.shared)
+                ? h('div', { class: 'small muted' }, 'opened by replica ', sl.breaker.shared.replica)
+                : null,
           ),
           cell(num(sl.requests.requests), { class: 'num' }),
           cell(`${num(sl.requests.servedByNew)} / ${num(sl.requests.servedByLegacy)}`, { class: 'num' }),
