@@ -1,15 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { ROUTE_TABLE } from '../../routes/table.js';
-import { getTicket } from '../../routes/tickets-get.js';
 import type { NewHandler, RouteSpec } from '../../routes/types.js';
 import { CONSOLE_CSP, consoleAssetDir } from '../../src/admin/console.js';
+import { alteredSubject, type StampingLegacy, startStampingLegacy } from '../helpers/noise.js';
 import { ADMIN_TOKEN, type Stack, startStack, VIEWER_TOKEN } from '../helpers/stack.js';
 
 /**
@@ -39,13 +37,6 @@ const NAMES: Record<RoleName, string> = {
 const HOSTILE_NOTE = 'Search stays on legacy <img src=x onerror=alert(1)> until INC-42';
 
 const ticketsGet = ROUTE_TABLE.find((r) => r.slice === 'tickets.get') as RouteSpec;
-const alteredSubject: NewHandler = async (req, ctx) => {
-  const answer = await getTicket(req, ctx);
-  if (Number(req.params.id) < 100) return answer;
-  const json = JSON.parse(String(answer.body)) as { ticket: { subject: string } };
-  json.ticket.subject = `${json.ticket.subject} (new)`;
-  return { ...answer, body: JSON.stringify(json) };
-};
 const notReady: NewHandler = async () => {
   throw new Error('users.get new path is not implemented yet');
 };
@@ -72,7 +63,7 @@ const ROUTES: RouteSpec[] = [
 ];
 
 let sim: Simulator;
-let upstream: Server;
+let upstream: StampingLegacy | undefined;
 let stack: Stack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -107,27 +98,12 @@ beforeAll(async () => {
   const launching = chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 
   sim = await startSimulator({ port: 0 });
-  let seq = 0;
   // A legacy that stamps updated_at anew on every ticket answer: the gateway learns it as noise.
-  upstream = createServer(async (req, res) => {
-    const r = await request(`${sim.url}${req.url}`, { method: 'GET', headers: { accept: 'application/json' } });
-    let body = await r.body.text();
-    try {
-      const json = JSON.parse(body) as { ticket?: Record<string, unknown> };
-      if (json.ticket) {
-        seq++;
-        json.ticket.updated_at = new Date(Date.UTC(2025, 0, 1) + seq * 3_600_000).toISOString().replace('.000', '');
-        body = JSON.stringify(json);
-      }
-    } catch {}
-    res.writeHead(r.statusCode, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstream = await startStampingLegacy(sim.url);
   stack = await startStack({
     routes: ROUTES,
     overrides: {
-      legacy: { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+      legacy: { url: upstream.url },
       admin: {
         tokens: (Object.keys(TOKENS) as RoleName[]).map((role) => ({ token: TOKENS[role], role, name: NAMES[role] })),
       },
@@ -164,7 +140,7 @@ afterAll(async () => {
   await browser?.close();
   await stack?.close();
   await sim?.close();
-  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await upstream?.close();
 });
 
 interface Opened {

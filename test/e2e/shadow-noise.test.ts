@@ -1,12 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { ROUTE_TABLE } from '../../routes/table.js';
-import { getTicket } from '../../routes/tickets-get.js';
-import type { NewHandler, RouteSpec } from '../../routes/types.js';
+import type { RouteSpec } from '../../routes/types.js';
 import type { DiffPage } from '../../src/shadow/types.js';
+import { alteredSubject, type StampingLegacy, startStampingLegacy } from '../helpers/noise.js';
 import { ADMIN_TOKEN, type Stack, startStack } from '../helpers/stack.js';
 
 /**
@@ -14,19 +12,11 @@ import { ADMIN_TOKEN, type Stack, startStack } from '../helpers/stack.js';
  * the simulator. With secondary legacy calls on, the gateway learns that `updatedAt` differs between two legacy
  * answers and shows it apart; a real difference (the candidate changes the subject of tickets ≥ 100) stays real.
  */
-let seq = 0;
-let upstream: Server;
+let upstream: StampingLegacy;
 let sim: Simulator;
 let stack: Stack;
 
 const ticketsGet = ROUTE_TABLE.find((r) => r.slice === 'tickets.get') as RouteSpec;
-const alteredSubject: NewHandler = async (req, ctx) => {
-  const answer = await getTicket(req, ctx);
-  if (Number(req.params.id) < 100) return answer;
-  const json = JSON.parse(String(answer.body)) as { ticket: { subject: string } };
-  json.ticket.subject = `${json.ticket.subject} (new)`;
-  return { ...answer, body: JSON.stringify(json) };
-};
 
 async function admin<T>(path: string): Promise<T> {
   const res = await request(`${stack.gw.adminUrl}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -43,27 +33,11 @@ async function read(ids: number[]): Promise<void> {
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0 });
-  upstream = createServer(async (req, res) => {
-    const r = await request(`${sim.url}${req.url}`, { method: 'GET', headers: { accept: 'application/json' } });
-    const text = await r.body.text();
-    let body = text;
-    try {
-      const json = JSON.parse(text) as { ticket?: Record<string, unknown> };
-      if (json.ticket) {
-        seq++;
-        json.ticket.updated_at = new Date(Date.UTC(2025, 0, 1) + seq * 3_600_000).toISOString().replace('.000', '');
-        body = JSON.stringify(json);
-      }
-    } catch {}
-    res.writeHead(r.statusCode, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as AddressInfo).port;
+  upstream = await startStampingLegacy(sim.url);
   stack = await startStack({
     routes: [{ ...ticketsGet, handler: alteredSubject }, ...ROUTE_TABLE.filter((r) => r !== ticketsGet)],
     overrides: {
-      legacy: { url: `http://127.0.0.1:${port}` },
+      legacy: { url: upstream.url },
       shadow: { noise: { secondary: true, warmup: 1_000, minSamples: 5, minRate: 0.2 } },
     },
   });
@@ -74,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   await sim?.close();
-  await new Promise<void>((resolve) => upstream?.close(() => resolve()));
+  await upstream?.close();
 });
 
 describe('noise learning through the gateway', () => {
