@@ -4,6 +4,7 @@ import { isEstimated, type LlmCallEvent, SpentLlmError } from '../../src/ai/budg
 import { createLlmClient } from '../../src/ai/llm/index.js';
 import { createLocalModel, LOCAL_MODEL, type LocalHandlers } from '../../src/ai/llm/local.js';
 import { INTENTS, LlmError, type StructuredRequest } from '../../src/ai/types.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const IntentSchema = z.object({ intent: z.enum(INTENTS), confidence: z.number().min(0).max(1) });
 type IntentAnswer = z.infer<typeof IntentSchema>;
@@ -34,16 +35,7 @@ const handlers: LocalHandlers = {
   'never-answers': () => new Promise(() => {}),
 };
 
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(LlmError);
-  return err as LlmError;
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, LlmError);
 
 describe('deterministic local model', () => {
   const llm = createLocalModel({ handlers });

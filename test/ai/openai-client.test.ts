@@ -23,6 +23,7 @@ import {
   status,
   truncated,
 } from '../helpers/fake-openai.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const IntentSchema = z.object({ intent: z.enum(INTENTS), confidence: z.number().min(0).max(1) });
 type IntentAnswer = z.infer<typeof IntentSchema>;
@@ -59,16 +60,7 @@ const client = (over: Partial<OpenAiClientOptions> = {}) =>
     ...over,
   });
 
-async function failure(p: Promise<unknown>): Promise<LlmError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(LlmError);
-  return err as LlmError;
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, LlmError);
 
 describe('openai client against a fake OpenAI-compatible server', () => {
   it('returns the validated value, the usage the server reported and sends a strict json_schema request', async () => {

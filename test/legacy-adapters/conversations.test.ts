@@ -5,6 +5,7 @@ import { createLegacyHttp, type LegacyHttp } from '../../legacy-adapters/http.js
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { GatewayError } from '../../src/errors.js';
 import { HANDOFF_REQUEST, RECORDINGS, recorded } from '../fixtures/legacy/conversations/recordings.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 let sim: Simulator;
 let http: LegacyHttp;
@@ -25,14 +26,7 @@ const say = (text: string) => ({
   message: { author: { type: 'user', id: '10001' }, content: { type: 'text', text } },
 });
 
-async function gatewayError(p: Promise<unknown>): Promise<GatewayError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
-}
+const gatewayError = (p: Promise<unknown>) => rejectionOf(p, GatewayError);
 
 const handoffRequests = () => sim.requests().filter((r) => r.url.endsWith('/handoff'));
 

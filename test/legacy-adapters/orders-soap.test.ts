@@ -14,6 +14,7 @@ import {
 } from '../../legacy-adapters/orders-soap.js';
 import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/server.js';
 import { Errors, GatewayError } from '../../src/errors.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const DIR = new URL('../fixtures/legacy/orders/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, DIR));
@@ -35,15 +36,7 @@ const RECORDED: readonly (readonly [string, string, string, number])[] = [
   ['fault-client-unknown-action.xml', 'A-1001', 'urn:CancelOrder', 500],
 ];
 
-async function rejection(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(GatewayError);
-    return e as GatewayError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, GatewayError);
 
 describe('orders SOAP adapter against the simulator', () => {
   let sim: Simulator;
