@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { NoiseEntry } from '../../src/shadow/noise.js';
 import {
   type DiffPage,
@@ -170,13 +170,17 @@ export async function startAdminStub(opts: StubOptions = {}): Promise<AdminStub>
     if (q.limit && !(Number(q.limit) >= 1 && Number(q.limit) <= 500)) return 'limit: 1-500';
     return null;
   };
-  app.get<{ Querystring: Query }>('/admin/diffs', async (req, reply) => {
+  /** The list and the summary refuse a bad filter with a 400 problem, as the admin API does. */
+  const checkQuery = async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const bad = validate(req.query);
     if (bad)
       return reply
         .code(400)
         .type('application/problem+json')
         .send(problem(400, 'Bad request', bad));
+    return undefined;
+  };
+  app.get<{ Querystring: Query }>('/admin/diffs', { preHandler: checkQuery }, async (req) => {
     const all = records.filter((r) => matches(r, req.query));
     const start = Number(req.query.cursor ?? 0);
     const size = Math.min(Number(req.query.limit ?? 50), opts.maxPage ?? 500);
@@ -184,13 +188,7 @@ export async function startAdminStub(opts: StubOptions = {}): Promise<AdminStub>
     const page: DiffPage = { items, nextCursor: start + size < all.length ? String(start + size) : null };
     return page;
   });
-  app.get<{ Querystring: Query }>('/admin/diffs/summary', async (req, reply) => {
-    const bad = validate(req.query);
-    if (bad)
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(problem(400, 'Bad request', bad));
+  app.get<{ Querystring: Query }>('/admin/diffs/summary', { preHandler: checkQuery }, async (req) => {
     return { ...summarise(records.filter((r) => matches(r, req.query))), backend: 'memory' };
   });
   app.get<{ Params: { id: string } }>('/admin/diffs/:id', async (req, reply) => {
