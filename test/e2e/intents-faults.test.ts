@@ -38,12 +38,7 @@ beforeAll(async () => {
       pipeline: { slices: { 'intent.refund_eligibility': { deadlineMs: 1 } } },
     },
   });
-  for (const intent of ['faq', 'talk_to_human', 'order_status', 'refund_eligibility']) s.serve(`intent.${intent}`, 100);
-  await s.waitFor(() =>
-    ['faq', 'talk_to_human', 'order_status', 'refund_eligibility'].every(
-      (i) => s.gw.deps.flags.slice(`intent.${i}`).stage === 'live',
-    ),
-  );
+  await s.serveLive('intent.faq', 'intent.talk_to_human', 'intent.order_status', 'intent.refund_eligibility');
 });
 afterAll(async () => {
   await s.close();
@@ -122,8 +117,7 @@ describe('AI handlers under LLM failures, budgets and hostile input', () => {
   });
 
   it('sends a slice over its daily budget to legacy with reason budget_exceeded', async () => {
-    s.serve('intent.password_reset', 100);
-    await s.waitFor(() => s.gw.deps.flags.slice('intent.password_reset').stage === 'live');
+    await s.serveLive('intent.password_reset');
     s.gw.deps.ai.budgets.charge('intent.password_reset', 'test', { inputTokens: 5, outputTokens: 0 });
     const r = await say('I forgot my password and cannot log in');
     expect(r.servedBy).toBe('legacy');

@@ -35,8 +35,7 @@ async function say(text: string, customerId = '10001', conversation = cid()) {
 
 describe('AI automation handlers through the gateway', () => {
   it('serves order-status messages with real SOAP order data at 100 %, and the legacy bot at 0 %', async () => {
-    s.serve('intent.order_status', 100);
-    await s.waitFor(() => s.gw.deps.flags.slice('intent.order_status').stage === 'live');
+    await s.serveLive('intent.order_status');
     const ai = await say('Hi, where is my order A-1001?');
     expect(ai.status).toBe(201);
     expect(ai.servedBy).toBe('new');
@@ -64,16 +63,14 @@ describe('AI automation handlers through the gateway', () => {
   });
 
   it('never shows another customer’s order', async () => {
-    s.serve('intent.order_status', 100);
-    await s.waitFor(() => s.gw.deps.flags.slice('intent.order_status').stage === 'live');
+    await s.serveLive('intent.order_status');
     const r = await say('status of order A-1002 please', '10001');
     expect(r.servedBy).toBe('new');
     expect(r.bot).toContain('could not find');
   });
 
   it('hands off to a human with the context package delivered to legacy, and legacy answers', async () => {
-    s.serve('intent.talk_to_human', 100);
-    await s.waitFor(() => s.gw.deps.flags.slice('intent.talk_to_human').stage === 'live');
+    await s.serveLive('intent.talk_to_human');
     const before = s.sim.writes().filter((w) => w.path.includes('/handoff')).length;
     const r = await say('I want to talk to a real person now');
     expect(r.servedBy).toBe('legacy');
@@ -86,8 +83,7 @@ describe('AI automation handlers through the gateway', () => {
   });
 
   it('changes an address only after confirmation, exactly once', async () => {
-    s.serve('intent.address_change', 100);
-    await s.waitFor(() => s.gw.deps.flags.slice('intent.address_change').stage === 'live');
+    await s.serveLive('intent.address_change');
     const ask = await say('Please change my address to Hauptstraße 5, 10115 Berlin');
     expect(ask.servedBy).toBe('new');
     expect(ask.bot).toContain('Please confirm');

@@ -21,6 +21,8 @@ export interface Stack {
   /** Atomically rewrites the flags file with one change applied. */
   setFlag(name: string, change: FlagChange): void;
   serve(slice: string, rollout: number): void;
+  /** Serves each slice 100 % by its new path and resolves once the gateway's flags show every one of them live. */
+  serveLive(...slices: string[]): Promise<void>;
   shadow(slice: string, on: boolean): void;
   killSwitch(on: boolean): void;
   /** Resolves once `check` returns true (polled every 25 ms), or rejects after `timeoutMs`. */
@@ -74,22 +76,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     doc = applyFlagChange(doc, name, change);
     write();
   };
+  async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
   return {
     sim,
     gw,
     flagsFile,
     setFlag,
     serve: (slice, rollout) => setFlag(serveFlag(slice), { rollout }),
+    async serveLive(...slices) {
+      for (const slice of slices) setFlag(serveFlag(slice), { rollout: 100 });
+      await waitFor(() => slices.every((slice) => gw.deps.flags.slice(slice).stage === 'live'));
+    },
     shadow: (slice, on) => setFlag(shadowFlag(slice), on ? { rollout: 100 } : { enabled: false }),
     killSwitch: (on) => setFlag(KILL_SWITCH, { enabled: on }),
-    async waitFor(check, timeoutMs = 5_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        if (await check()) return;
-        if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    waitFor,
     async metric(name, labels) {
       const m = await gw.deps.metrics.registry.getSingleMetric(name)?.get();
       const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => String(x.labels[k]) === val));

@@ -10,8 +10,7 @@ let direct: Simulator;
 beforeAll(async () => {
   s = await startStack();
   direct = await startSimulator({ port: 0 });
-  s.serve('customers.address', 100);
-  await s.waitFor(() => s.gw.deps.flags.slice('customers.address').stage === 'live');
+  await s.serveLive('customers.address');
 });
 afterAll(async () => {
   await direct?.close();

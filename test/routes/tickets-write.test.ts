@@ -14,13 +14,7 @@ let direct: Simulator;
 beforeAll(async () => {
   s = await startStack();
   direct = await startSimulator({ port: 0 });
-  s.serve('tickets.create', 100);
-  s.serve('tickets.update', 100);
-  await s.waitFor(
-    () =>
-      s.gw.deps.flags.slice('tickets.create').stage === 'live' &&
-      s.gw.deps.flags.slice('tickets.update').stage === 'live',
-  );
+  await s.serveLive('tickets.create', 'tickets.update');
 });
 afterAll(async () => {
   await direct?.close();

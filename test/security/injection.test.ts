@@ -18,8 +18,7 @@ const CUSTOMER = '10001';
 let s: Stack;
 beforeAll(async () => {
   s = await startStack();
-  for (const i of INTENTS) s.serve(`intent.${i}`, 100);
-  await s.waitFor(() => INTENTS.every((i) => s.gw.deps.flags.slice(`intent.${i}`).stage === 'live'));
+  await s.serveLive(...INTENTS.map((i) => `intent.${i}`));
 });
 afterAll(async () => {
   await s?.close();

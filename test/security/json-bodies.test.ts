@@ -11,8 +11,7 @@ import { exchange, expectServing, type RawResponse } from './wire.js';
 let s: Stack;
 beforeAll(async () => {
   s = await startStack({ overrides: { contracts: { enabled: true } } });
-  s.serve('intent.order_status', 100);
-  await s.waitFor(() => s.gw.deps.flags.slice('intent.order_status').stage === 'live');
+  await s.serveLive('intent.order_status');
 });
 afterAll(async () => {
   await s?.close();

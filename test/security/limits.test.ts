@@ -21,8 +21,7 @@ beforeAll(async () => {
       pipeline: { maxBufferedBodyBytes: SLICE_BODY_CAP },
     },
   });
-  s.serve('intent.order_status', 100);
-  await s.waitFor(() => s.gw.deps.flags.slice('intent.order_status').stage === 'live');
+  await s.serveLive('intent.order_status');
 });
 afterAll(async () => {
   await s?.close();

@@ -10,13 +10,7 @@ import { exchange, expectServing, legacyLog, type RawResponse } from './wire.js'
 let s: Stack;
 beforeAll(async () => {
   s = await startStack();
-  s.serve('tickets.get', 100);
-  s.serve('intent.order_status', 100);
-  await s.waitFor(
-    () =>
-      s.gw.deps.flags.slice('tickets.get').stage === 'live' &&
-      s.gw.deps.flags.slice('intent.order_status').stage === 'live',
-  );
+  await s.serveLive('tickets.get', 'intent.order_status');
 });
 afterAll(async () => {
   await s?.close();
