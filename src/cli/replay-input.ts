@@ -1,4 +1,4 @@
-import { connectionTokens } from '../proxy/headers.js';
+import { connectionTokens, isHopByHop } from '../proxy/headers.js';
 import type { RecordedLine } from '../shadow/recorder.js';
 import { CliError } from './diffs.js';
 
@@ -23,24 +23,8 @@ export interface ReplayInput {
   skipped: Array<{ n: number; reason: string }>;
 }
 
-// RFC 9110 hop-by-hop headers, the ones the target sets itself, and the ones replay sets.
-const DROP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-  'host',
-  'content-length',
-  'expect',
-  'x-gateway-replay',
-  'x-request-id',
-]);
+// Besides the hop-by-hop headers (isHopByHop): the ones the target sets itself, and the ones replay sets.
+const DROP = new Set(['host', 'content-length', 'expect', 'x-gateway-replay', 'x-request-id']);
 /** Values the masker leaves in place of secrets: sending them would only fail differently. */
 const MASKED = /^\[(stripped|unmaskable|redacted)\]$/;
 const METHOD = /^[A-Z][A-Z0-9!#$%&'*+.^_`|~-]*$/;
@@ -51,7 +35,8 @@ export function replayHeaders(pairs: Iterable<[string, string]>): Record<string,
   const conn = connectionTokens(list.find(([k]) => k === 'connection')?.[1]);
   const out: Record<string, string> = {};
   for (const [name, value] of list) {
-    if (name.startsWith(':') || DROP.has(name) || conn?.has(name) || MASKED.test(value.trim())) continue;
+    if (name.startsWith(':') || isHopByHop(name) || DROP.has(name) || conn?.has(name) || MASKED.test(value.trim()))
+      continue;
     const prev = out[name];
     out[name] = prev === undefined ? value : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   }
