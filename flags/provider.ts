@@ -30,6 +30,12 @@ export interface FlagDefinitionSummary {
    * the % then applies only to matching traffic, and requests outside it may still be selected.
    */
   constrained: boolean;
+  /**
+   * True when Unleash would say yes to every request whatever its context: on, no parent flags, and no strategies or
+   * an unconstrained one that selects everyone without reading the context (`default`, or `flexibleRollout` /
+   * `gradualRolloutRandom` at 100 % with default or random stickiness). The pipeline then skips the evaluation.
+   */
+  everyone: boolean;
 }
 
 /**

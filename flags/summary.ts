@@ -29,6 +29,7 @@ export function summarizeFeature(feature: FeatureInterface): FlagDefinitionSumma
   const strategies = feature.strategies ?? [];
   let percent: number | null = strategies.length === 0 ? 100 : null;
   let constrained = false;
+  let selectsAll = strategies.length === 0;
   for (const s of strategies) {
     const hasConditions = (s.constraints?.length ?? 0) > 0 || (s.segments?.length ?? 0) > 0;
     if (hasConditions) {
@@ -39,6 +40,20 @@ export function summarizeFeature(feature: FeatureInterface): FlagDefinitionSumma
     // A custom strategy decides per request on grounds we cannot summarise: treat it as a condition.
     if (p === null) constrained = true;
     else if (percent === null || p > percent) percent = p;
+    if (p === 100 && contextFree(s.name, s.parameters)) selectsAll = true;
   }
-  return { name: feature.name, enabled: feature.enabled, rolloutPercent: percent, constrained };
+  const everyone =
+    feature.enabled === true && Array.isArray(feature.strategies) && selectsAll && !(feature.dependencies?.length ?? 0);
+  return { name: feature.name, enabled: feature.enabled, rolloutPercent: percent, constrained, everyone };
+}
+
+/**
+ * Whether a strategy at 100 % selects a request without reading its context. `gradualRolloutUserId`/`SessionId`
+ * and `flexibleRollout` sticky on a named field say no to a request that lacks the field.
+ */
+function contextFree(name: string, parameters: Record<string, unknown> | undefined): boolean {
+  if (name === 'default' || name === 'gradualRolloutRandom') return true;
+  if (name !== 'flexibleRollout') return false;
+  const stickiness = parameters?.stickiness;
+  return stickiness === undefined || stickiness === '' || stickiness === 'default' || stickiness === 'random';
 }

@@ -208,6 +208,19 @@ export function customerFromLegacy(
   return { value, carry };
 }
 
+/**
+ * A CRM customer's first and last name exactly as `customerFromLegacy` maps them (blank → null), without mapping the
+ * rest (phones through libphonenumber, timestamps, money): for callers that only show the name. A payload whose other
+ * fields break the legacy schema still has a name here. Throws MappingError for a non-object or a non-string name.
+ */
+export function customerNameFromLegacy(payload: unknown): Pick<CustomerV1, 'firstName' | 'lastName'> {
+  const src = asObject(payload, 'customer');
+  return {
+    firstName: emptyToNull(src.FIRST_NAME, 'customer.FIRST_NAME'),
+    lastName: emptyToNull(src.LAST_NAME, 'customer.LAST_NAME'),
+  };
+}
+
 function renderAddress(a: AddressV1, ctx: Ctx, carry: CustomerCarry | undefined): Record<string, unknown> {
   const own = carry?.address ?? { order: ADDRESS_FIELDS.map((f) => f.legacy), extra: {} };
   return Object.fromEntries(renderFields(ADDRESS_FIELDS, a, ctx, own, carry?.originals ?? {}, 'ADDRESS.'));

@@ -12,6 +12,11 @@ export interface SliceFlags {
   /** Stage as the flags define it (pins and kill switch are applied on top by the plan). */
   stage: Stage;
   serveIsFull: boolean;
+  /**
+   * The shadow flag selects every request (on, 100 %, no constraints): its answer does not depend on the context, so
+   * the per-request evaluation (context object, stickiness hash inside the provider) is skipped.
+   */
+  shadowIsFull: boolean;
   /** False when the flag cannot select any request (off, or 0 % without conditions): evaluation is skipped. */
   mayServe: boolean;
   mayShadow: boolean;
@@ -70,6 +75,7 @@ export function createFlagGate(
     const serveOn = serve?.enabled === true && serve.rolloutPercent !== 0;
     const serveIsFull = serveOn && serve?.rolloutPercent === 100 && !serve.constrained;
     const shadowOn = shadow?.enabled === true && shadow.rolloutPercent !== 0;
+    const shadowIsFull = shadow?.everyone === true;
     const stage: Stage = serveIsFull ? 'live' : serveOn ? 'canary' : shadowOn ? 'shadow' : 'legacy';
     return {
       serveName,
@@ -78,6 +84,7 @@ export function createFlagGate(
       shadow,
       stage,
       serveIsFull,
+      shadowIsFull,
       mayServe: mayEnable(serve),
       mayShadow: mayEnable(shadow),
     };
@@ -125,9 +132,11 @@ export function createFlagGate(
       const flagsUsable = this.usable();
       const killSwitch = flagsUsable && this.killSwitch();
       const open = flagsUsable && !killSwitch && !pinned;
-      const ctx = open && (f.mayServe || f.mayShadow) ? context() : null;
+      // The context is built only when some flag has to be evaluated against it.
+      const ctx = open && (f.mayServe || (f.mayShadow && !f.shadowIsFull)) ? context() : null;
       const serve = ctx !== null && f.mayServe && provider.isEnabled(f.serveName, ctx);
-      const shadow = ctx !== null && !serve && f.mayShadow && provider.isEnabled(f.shadowName, ctx);
+      const shadow =
+        open && !serve && f.mayShadow && (f.shadowIsFull || (ctx !== null && provider.isEnabled(f.shadowName, ctx)));
       return { killSwitch, pinned, flagsUsable, serve, shadow, serveIsFull: f.serveIsFull };
     },
     close() {

@@ -8,6 +8,7 @@ import type { AiEngine } from '../ai/engine.js';
 import type { Config } from '../config.js';
 import type { ContractApi } from '../contracts-api/server.js';
 import { Errors, GatewayError } from '../errors.js';
+import { childCache1, childCache2, childCache3, childCache4 } from '../observability/children.js';
 import { type Logger, redactQuery, SECRET_QUERY_PARAMS } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { connectionTokens } from '../proxy/headers.js';
@@ -145,16 +146,12 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     reason: null,
     fallback: false,
   });
-  // Metric children by label key: prom-client hashes label values on every labels() call; the set is small and fixed.
-  const children = new Map<string, { inc(n?: number): void; observe(v: number): void }>();
-  function child<T extends object>(key: string, make: () => T): T {
-    let c = children.get(key);
-    if (!c) {
-      c = make() as unknown as { inc(n?: number): void; observe(v: number): void };
-      children.set(key, c);
-    }
-    return c as unknown as T;
-  }
+  // Metric children found without prom-client's per-call label hashing (src/observability/children.ts).
+  const requestsBy = childCache4((route, slice, by, outcome) => metrics.requests.labels(route, slice, by, outcome));
+  const durationBy = childCache2((route, by) => metrics.duration.labels(route, by));
+  const routingBy = childCache3((slice, target, reason) => metrics.routing.labels(slice, target, reason));
+  const fallbacksBy = childCache2((slice, reason) => metrics.fallbacks.labels(slice, reason));
+  const gapsBy = childCache1((slice) => metrics.mappingGaps.labels(slice));
   let seq = 0;
   const idPrefix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
@@ -172,10 +169,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       passthroughDur.observe(seconds);
     } else {
       const outcome = o.error ? 'error' : o.fallback ? 'fallback' : 'ok';
-      child(`r|${o.route}|${o.slice}|${o.servedBy}|${outcome}`, () =>
-        metrics.requests.labels(o.route, o.slice, o.servedBy, outcome),
-      ).inc();
-      child(`d|${o.route}|${o.servedBy}`, () => metrics.duration.labels(o.route, o.servedBy)).observe(seconds);
+      requestsBy(o.route, o.slice, o.servedBy, outcome).inc();
+      durationBy(o.route, o.servedBy).observe(seconds);
     }
     if (o.error) metrics.upstreamErrors.labels(o.error.code).inc();
     if (recorder && !o.aborted) {
@@ -400,9 +395,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
 
     if (plan.target === 'legacy') {
       count(stats.routing, plan.reason);
-      child(`rt|${spec.slice}|legacy|${plan.reason}`, () =>
-        metrics.routing.labels(spec.slice, 'legacy', plan.reason),
-      ).inc();
+      routingBy(spec.slice, 'legacy', plan.reason).inc();
       if (plan.shadow) {
         runWithShadow(rt, sreq, req, res, requestId, decisionHeaders(null, 'legacy'), legacyDone(plan.reason, false));
         return;
@@ -424,7 +417,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       const b = await readBody(req, rt.maxBody);
       if (b.kind === 'overflow') {
         count(stats.routing, 'body_too_large');
-        metrics.routing.labels(spec.slice, 'legacy', 'body_too_large').inc();
+        routingBy(spec.slice, 'legacy', 'body_too_large').inc();
         forwardLegacy(
           req,
           res,
@@ -439,13 +432,13 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       sreq.body = body;
       (req as Buffered)[BUFFERED] = body;
     }
-    metrics.routing.labels(spec.slice, 'new', plan.reason).inc();
+    routingBy(spec.slice, 'new', plan.reason).inc();
     count(stats.routing, plan.reason);
     stats.newAttempts++;
 
     const fallBack = (reason: FallbackReason) => {
       count(stats.fallbacks, reason);
-      metrics.fallbacks.labels(spec.slice, reason).inc();
+      fallbacksBy(spec.slice, reason).inc();
       forwardLegacy(req, res, requestId, body, decisionHeaders(reason, 'legacy'), legacyDone(reason, true));
     };
     if (!rt.breaker.tryAcquire()) {
@@ -467,7 +460,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       commit: () => {
         committed = true;
       },
-      recordGaps: (paths) => metrics.mappingGaps.labels(spec.slice).inc(paths.length),
+      recordGaps: (paths) => gapsBy(spec.slice).inc(paths.length),
     };
     let answer: NewResponse;
     try {
@@ -637,7 +630,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
               forwardHeaders,
               dryRun: true,
               commit: () => {},
-              recordGaps: (paths) => metrics.mappingGaps.labels(slice).inc(paths.length),
+              recordGaps: (paths) => gapsBy(slice).inc(paths.length),
             });
             return spec.write ? { answer, effects } : { answer };
           },

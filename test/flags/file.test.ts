@@ -262,8 +262,9 @@ describe('file flag provider', () => {
       enabled: true,
       rolloutPercent: 25,
       constrained: false,
+      everyone: false,
     });
-    expect(provider.definition('everyone')).toMatchObject({ rolloutPercent: 100, constrained: false });
+    expect(provider.definition('everyone')).toMatchObject({ rolloutPercent: 100, constrained: false, everyone: true });
     expect(provider.definition('no-strategy')).toMatchObject({ enabled: true, rolloutPercent: 100 });
     expect(provider.definition('off')).toMatchObject({ enabled: false, rolloutPercent: 40 });
     expect(provider.definition('tenant-only')).toMatchObject({ rolloutPercent: null, constrained: true });
@@ -295,6 +296,7 @@ describe('file flag provider', () => {
       enabled: true,
       rolloutPercent: 0,
       constrained: false,
+      everyone: false,
     });
     expect(provider.definition(shadowFlag('tickets.get'))).toMatchObject({ enabled: false });
     expect(provider.definition(KILL_SWITCH)).toMatchObject({ enabled: false, rolloutPercent: 100 });

@@ -133,7 +133,13 @@ describe('Unleash flag provider (real unleash-server)', () => {
     await admin.enable(flag);
     propagation.push({ what: 'on', ms: await seen });
     const at25 = hundred.map((c) => provider.isEnabled(flag, c));
-    expect(provider.definition(flag)).toEqual({ name: flag, enabled: true, rolloutPercent: 25, constrained: false });
+    expect(provider.definition(flag)).toEqual({
+      name: flag,
+      enabled: true,
+      rolloutPercent: 25,
+      constrained: false,
+      everyone: false,
+    });
 
     seen = waitForChange(
       provider,

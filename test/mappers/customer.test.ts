@@ -7,6 +7,7 @@ import { type Simulator, startSimulator } from '../../legacy-adapters/simulator/
 import {
   addressToLegacy,
   customerFromLegacy,
+  customerNameFromLegacy,
   customerToLegacy,
   renderCustomerResponse,
 } from '../../mappers/customer.js';
@@ -82,6 +83,19 @@ describe('recorded CRM fixtures', () => {
       address: { street: 'Hauptstraße 12', city: 'Berlin', postalCode: '10115', country: 'DE' },
     };
     expect(customerFromLegacy(fixture('customer-10001.fixture.json')).value).toEqual(expected);
+  });
+
+  it('reads the name alone as the full mapping does (blank → null), whatever the other fields hold', () => {
+    for (const id of RECORDED) {
+      const json = fixture(`customer-${id}.fixture.json`);
+      const { firstName, lastName } = customerFromLegacy(json).value;
+      expect(customerNameFromLegacy(json)).toEqual({ firstName, lastName });
+    }
+    const broken = { ...(fixture('customer-10001.fixture.json') as object), PHONE_NO: 'not a phone', LAST_NAME: ' ' };
+    expect(() => customerFromLegacy(broken)).toThrow(MappingError);
+    expect(customerNameFromLegacy(broken)).toEqual({ firstName: 'Anna', lastName: null });
+    expect(() => customerNameFromLegacy({ FIRST_NAME: 7 })).toThrow(MappingError);
+    expect(() => customerNameFromLegacy([])).toThrow(MappingError);
   });
 
   it('normalises the CRM quirks of the recorded customers', () => {
