@@ -296,7 +296,7 @@ export function createIntentRouter(kit: IntentKit) {
       if (committed) {
         stats.errors++;
         const gw = err instanceof GatewayError ? err : Errors.HANDLER_ERROR.create({ cause: err });
-        sendProblem(res, gw, requestId);
+        sendProblem(res, gw, requestId, kit.decisionHeaders(plan.mode, 'new', reason));
         kit.finish(req, requestId, t0, {
           ...outcomeOf(slice, 'new', reason, false, { status: gw.statusCode }, plan.mode),
           error: gw,
@@ -355,7 +355,12 @@ export function createIntentRouter(kit: IntentKit) {
       logger.warn({ reqId: requestId, slice, err }, 'rendering the automation reply failed');
       if (committed) {
         // The write happened; the customer still gets a plain confirmation rather than a second execution.
-        sendProblem(res, Errors.HANDLER_ERROR.create({ cause: err }), requestId);
+        sendProblem(
+          res,
+          Errors.HANDLER_ERROR.create({ cause: err }),
+          requestId,
+          kit.decisionHeaders(plan.mode, 'new', 'error'),
+        );
         kit.finish(req, requestId, t0, outcomeOf(slice, 'new', 'error', false, { status: 500 }, plan.mode));
         return;
       }

@@ -262,7 +262,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
       requestId,
       publicOrigin: deps.publicOrigin(req),
       done: (r) => {
-        if (r.error && !r.aborted && !res.headersSent) sendProblem(res, r.error, requestId);
+        if (r.error && !r.aborted && !res.headersSent) sendProblem(res, r.error, requestId, decision);
         done(r);
       },
     };
@@ -495,7 +495,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         // A side effect may have happened: answering from legacy could execute the request twice.
         stats.errors++;
         const gw = err instanceof GatewayError ? err : Errors.HANDLER_ERROR.create({ cause: err });
-        sendProblem(res, gw, requestId);
+        sendProblem(res, gw, requestId, decisionHeaders(reason, 'new'));
         finish(req, requestId, t0, {
           ...base,
           servedBy: 'new',

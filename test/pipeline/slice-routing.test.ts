@@ -69,6 +69,22 @@ describe('per-slice flag routing', () => {
     await s.waitFor(async () => (await get(ticket(1))).servedBy === 'new');
   });
 
+  it('carries the decision headers on the gateway’s own problem answer when legacy is down', async () => {
+    s.sim.setFaults({ mode: 'down' });
+    try {
+      const slice = await get(ticket(3));
+      expect(slice.status).toBe(502);
+      expect(slice.headers['content-type']).toBe('application/problem+json');
+      expect(slice.servedBy).toBe('legacy');
+      expect(slice.headers['x-gateway-mode']).toBeDefined();
+      const passthrough = await get(`${s.gw.publicUrl}/api/v2/users/1.json`);
+      expect(passthrough.status).toBe(502);
+      expect(passthrough.servedBy).toBe('legacy');
+    } finally {
+      s.sim.setFaults({ mode: 'none' });
+    }
+  });
+
   it('keeps non-canonical paths (encoded, dot segments) on legacy', async () => {
     for (const path of [
       '/api/v2/tickets/%31.json',
