@@ -70,6 +70,8 @@ export const MEANINGS = {
     'request or legacy answer larger than this is not shadowed (`body_too_large`, `response_too_large`)',
   'shadow.deadlineMs': 'deadline of a shadow run (candidate, and the second legacy call)',
   'shadow.sampleRate': "share of flag-selected requests actually shadowed (cost cap on top of the flag's rollout)",
+  'shadow.cpuBudget':
+    "share of the event loop the runner's own work (compare, noise, mask, store) may take on average; beyond it new runs are skipped as `overload`; 1: no budget",
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

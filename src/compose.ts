@@ -142,6 +142,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     maxConcurrent: config.shadow.maxConcurrent,
     deadlineMs: config.shadow.deadlineMs,
     sampleRate: config.shadow.sampleRate,
+    cpuBudget: config.shadow.cpuBudget,
     metrics,
     logger,
     store: diffStore,

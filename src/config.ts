@@ -145,6 +145,12 @@ export const ConfigSchema = z
         deadlineMs: Duration.default(5_000),
         /** Share of flag-selected requests actually shadowed (a cost cap on top of the flag's rollout). */
         sampleRate: z.number().min(0).max(1).default(1),
+        /**
+         * CPU budget of shadow runs: the share of the event loop's time (0..1) that comparing, noise learning, masking
+         * and storing may take on average. Beyond it new shadow runs are skipped (`overload`) until the budget has
+         * recovered, so shadow work yields to client traffic. 1: no budget.
+         */
+        cpuBudget: z.number().min(0).max(1).default(0.02),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

@@ -17,7 +17,9 @@ export type SkipReason =
   /** A write legacy refused (4xx): a dry run cannot know whether legacy would have refused the new path's write too. */
   | 'legacy_refused_write'
   /** The candidate handed the request to legacy (a request its contract does not model): nothing to compare. */
-  | 'candidate_deferred';
+  | 'candidate_deferred'
+  /** The runner has used up its CPU budget (`shadow.cpuBudget`): shadow work yields to client traffic. */
+  | 'overload';
 
 export interface LegacyCapture {
   status: number;
@@ -76,16 +78,45 @@ export interface ShadowRunnerOptions {
   noise: NoiseLearner;
   secondary: { enabled: boolean; warmup: number; sampleRate: number };
   keepMatchBodies: boolean;
+  /**
+   * Share of the event loop's time (0..1) the runner's own synchronous work (decoding, comparing, noise learning,
+   * masking, storing) may take on average; admissions beyond it are skipped as `overload`. 1: no budget.
+   */
+  cpuBudget: number;
   /** Every comparison's result (rolling counters for the pin-back rule and charts). */
   onResult?: (slice: string, result: ResultClass) => void;
   random?: () => number;
+  /** Clock of the CPU budget, in ms (tests). */
+  now?: () => number;
+  /** Wall time a turn of shadow steps may take before the rest wait for the next loop iteration (default 2 ms). */
+  turnSliceMs?: number;
 }
 
 export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const random = opts.random ?? Math.random;
+  const now = opts.now ?? (() => performance.now());
   const { metrics, logger } = opts;
+  const budget = createBudget(opts.cpuBudget, now);
+  const turns = createTurns(opts.turnSliceMs ?? 2);
+  const turn = turns.turn;
   let inFlight = 0;
   let idle: (() => void) | null = null;
+  // prom-client hashes the label values on every labels() call; the skip counter is hit by nearly every shadowed
+  // request under load, so its children are kept per slice and reason (a small, fixed set).
+  const skipped = new Map<string, Map<SkipReason, { inc(): void }>>();
+  function countSkip(slice: string, reason: SkipReason): void {
+    let bySlice = skipped.get(slice);
+    if (!bySlice) {
+      bySlice = new Map();
+      skipped.set(slice, bySlice);
+    }
+    let c = bySlice.get(reason);
+    if (!c) {
+      c = metrics.shadowSkipped.labels(slice, reason);
+      bySlice.set(reason, c);
+    }
+    c.inc();
+  }
   const done = () => {
     inFlight--;
     if (inFlight === 0 && idle) idle();
@@ -108,67 +139,83 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     if (again.body === 'truncated') return;
-    const c = compareAnswers({
-      slice: job.slice,
-      comparison: job.comparison,
-      legacy: first,
-      candidate: { ok: true, answer: wire(again) },
+    await turn();
+    budget.measure(() => {
+      const c = compareAnswers({
+        slice: job.slice,
+        comparison: job.comparison,
+        legacy: first,
+        candidate: { ok: true, answer: wire(again) },
+      });
+      const paths = new Set<string>();
+      for (const f of [...c.fields, ...c.noise]) paths.add(normalisePath(f.path));
+      for (const g of c.gaps) paths.add(normalisePath(g));
+      opts.noise.observe(job.slice, [...paths]);
     });
-    const paths = new Set<string>();
-    for (const f of [...c.fields, ...c.noise]) paths.add(normalisePath(f.path));
-    for (const g of c.gaps) paths.add(normalisePath(g));
-    opts.noise.observe(job.slice, [...paths]);
+    turns.done();
   }
 
   async function execute(job: ShadowJob): Promise<void> {
     const { slice } = job;
     if (job.legacy.body === 'truncated') {
-      metrics.shadowSkipped.labels(slice, 'response_too_large').inc();
+      countSkip(slice, 'response_too_large');
       return;
     }
-    const legacy = wire(job.legacy);
+    // The synchronous steps are timed against the CPU budget; the heavy one (compare, mask) waits for its turn (one
+    // per loop iteration across all runs, client I/O in between).
+    const legacy = budget.measure(() => wire(job.legacy));
     if (job.comparison?.legacyEffects && legacy.status >= 400 && legacy.status < 500) {
-      metrics.shadowSkipped.labels(slice, 'legacy_refused_write').inc();
+      countSkip(slice, 'legacy_refused_write');
       return;
     }
     await learnNoise(job, legacy);
     const t0 = performance.now();
+    let candidateEnd = 0;
     let comparison: Comparison;
-    let candidateAnswer: WireAnswer | null = null;
+    // Assigned inside the measured step below (the cast keeps TypeScript from narrowing them to their initial value).
+    let candidateAnswer = null as WireAnswer | null;
     let effects: Effect[] | undefined;
-    let legacyEffects: Effect[] | undefined;
+    let legacyEffects = undefined as Effect[] | undefined;
     try {
       const out = await withDeadline(opts.deadlineMs, new AbortController(), (s) => job.candidate(s));
-      const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
-      candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
-      effects = out.effects;
-      const derive = job.comparison?.legacyEffects;
-      if (derive && legacy.status >= 200 && legacy.status < 300) {
-        legacyEffects = safe(() => derive(job.request, legacy), []);
-      }
-      comparison = compareAnswers({
-        slice,
-        comparison: job.comparison,
-        legacy,
-        candidate: { ok: true, answer: candidateAnswer, ...(effects ? { effects } : {}) },
-        ...(legacyEffects ? { legacyEffects } : {}),
-        noise: opts.noise,
+      candidateEnd = performance.now();
+      await turn();
+      comparison = budget.measure(() => {
+        const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
+        candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
+        effects = out.effects;
+        const derive = job.comparison?.legacyEffects;
+        if (derive && legacy.status >= 200 && legacy.status < 300) {
+          legacyEffects = safe(() => derive(job.request, legacy), []);
+        }
+        return compareAnswers({
+          slice,
+          comparison: job.comparison,
+          legacy,
+          candidate: { ok: true, answer: candidateAnswer, ...(effects ? { effects } : {}) },
+          ...(legacyEffects ? { legacyEffects } : {}),
+          noise: opts.noise,
+        });
       });
     } catch (err) {
+      candidateEnd ||= performance.now();
       if (err instanceof RequestBodyError) {
-        metrics.shadowSkipped.labels(slice, 'candidate_deferred').inc();
+        countSkip(slice, 'candidate_deferred');
         return;
       }
       const timeout = err instanceof DeadlineError;
-      comparison = compareAnswers({
-        slice,
-        comparison: job.comparison,
-        legacy,
-        candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
-      });
+      await turn();
+      comparison = budget.measure(() =>
+        compareAnswers({
+          slice,
+          comparison: job.comparison,
+          legacy,
+          candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
+        }),
+      );
       logger.debug({ slice, err }, 'shadow candidate failed');
     }
-    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    const durationMs = Math.round((candidateEnd - t0) * 10) / 10;
     metrics.shadowComparisons.labels(slice, comparison.result).inc();
     opts.onResult?.(slice, comparison.result);
     const keepBodies = comparison.result !== 'match' || comparison.noise.length > 0 || opts.keepMatchBodies;
@@ -198,7 +245,9 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       replay: job.replay,
     };
     try {
-      await opts.store.add(opts.masker.maskRecord(record));
+      const masked = budget.measure(() => opts.masker.maskRecord(record));
+      turns.done();
+      await opts.store.add(masked);
     } catch (err) {
       metrics.shadowStoreErrors.labels(opts.store.backend).inc();
       logger.warn({ slice, err }, 'diff record not stored');
@@ -208,22 +257,26 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   return {
     admit(slice) {
       if (opts.maxConcurrent === 0) {
-        metrics.shadowSkipped.labels(slice, 'disabled').inc();
+        countSkip(slice, 'disabled');
         return false;
       }
       if (opts.sampleRate < 1 && random() >= opts.sampleRate) {
-        metrics.shadowSkipped.labels(slice, 'sampled_out').inc();
+        countSkip(slice, 'sampled_out');
+        return false;
+      }
+      if (budget.exhausted()) {
+        countSkip(slice, 'overload');
         return false;
       }
       if (inFlight >= opts.maxConcurrent) {
-        metrics.shadowSkipped.labels(slice, 'concurrency').inc();
+        countSkip(slice, 'concurrency');
         return false;
       }
       inFlight++;
       return true;
     },
     skip(slice, reason) {
-      metrics.shadowSkipped.labels(slice, reason).inc();
+      countSkip(slice, reason);
     },
     run(job) {
       setImmediate(() => {
@@ -240,6 +293,74 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       return new Promise((resolve) => {
         idle = resolve;
       });
+    },
+  };
+}
+
+/**
+ * Shadow steps take turns, first come first served: a turn starts in a `setImmediate` and runs waiting steps until
+ * `sliceMs` of wall time has passed, then the rest wait for the next loop iteration. So the synchronous work of many
+ * shadow runs that finish together (their candidates started together) is spread over loop iterations with client
+ * I/O in between instead of blocking the loop in one burst, while cheap steps still run several per iteration.
+ */
+function createTurns(sliceMs: number) {
+  const waiting: (() => void)[] = [];
+  let scheduled = false;
+  let sliceStart = Number.NEGATIVE_INFINITY;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(next);
+  };
+  function next(): void {
+    scheduled = false;
+    sliceStart = performance.now();
+    // The step itself runs in the microtask checkpoint right after this callback, and calls done() when it is over.
+    waiting.shift()?.();
+    if (waiting.length > 0) schedule();
+  }
+  return {
+    turn(): Promise<void> {
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        schedule();
+      });
+    },
+    /** The step of the current turn is over: the next waiting one runs now if the slice has time left. */
+    done(): void {
+      if (waiting.length > 0 && performance.now() - sliceStart < sliceMs) waiting.shift()?.();
+    },
+  };
+}
+
+/**
+ * The CPU budget as a token bucket over measured time: every measured step adds its duration to a debt that is
+ * repaid at `share` ms per ms of wall time; admissions stop while the debt exceeds one second's allowance. Over any
+ * longer stretch the measured work stays within `share` of the time (runs already admitted still finish).
+ */
+function createBudget(share: number, now: () => number) {
+  const allowance = share * 1000;
+  let debt = 0;
+  let at = now();
+  const repay = (): void => {
+    const t = now();
+    debt = Math.max(0, debt - (t - at) * share);
+    at = t;
+  };
+  return {
+    exhausted(): boolean {
+      if (share >= 1) return false;
+      repay();
+      return debt >= allowance;
+    },
+    measure<T>(step: () => T): T {
+      const t = now();
+      try {
+        return step();
+      } finally {
+        repay();
+        debt += now() - t;
+      }
     },
   };
 }
