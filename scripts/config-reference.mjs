@@ -72,6 +72,8 @@ export const MEANINGS = {
   'shadow.sampleRate': "share of flag-selected requests actually shadowed (cost cap on top of the flag's rollout)",
   'shadow.cpuBudget':
     "share of the event loop the runner's own work (compare, noise, mask, store) may take on average; beyond it new runs are skipped as `overload`; 1: no budget",
+  'shadow.maxLoopUtilization':
+    'while the event loop was busier than this over the last 250 ms (all work counted), new shadow runs are skipped as `overload`; 1: never',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -143,6 +143,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     deadlineMs: config.shadow.deadlineMs,
     sampleRate: config.shadow.sampleRate,
     cpuBudget: config.shadow.cpuBudget,
+    maxLoopUtilization: config.shadow.maxLoopUtilization,
     metrics,
     logger,
     store: diffStore,

@@ -151,6 +151,12 @@ export const ConfigSchema = z
          * recovered, so shadow work yields to client traffic. 1: no budget.
          */
         cpuBudget: z.number().min(0).max(1).default(0.02),
+        /**
+         * Shadow work yields to a busy process: while the event loop was busy more than this share of the last
+         * quarter second (event-loop utilisation, which counts every kind of work: client requests, candidates,
+         * second legacy reads), new shadow runs are skipped (`overload`). 1: never.
+         */
+        maxLoopUtilization: z.number().min(0).max(1).default(0.8),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

@@ -83,6 +83,10 @@ export interface ShadowRunnerOptions {
    * masking, storing) may take on average; admissions beyond it are skipped as `overload`. 1: no budget.
    */
   cpuBudget: number;
+  /** Event-loop utilisation (0..1) above which new runs are skipped as `overload`. 1 (or absent): never. */
+  maxLoopUtilization?: number;
+  /** Event-loop utilisation since the previous call (tests); default: performance.eventLoopUtilization. */
+  loopUtilization?: () => number;
   /** Every comparison's result (rolling counters for the pin-back rule and charts). */
   onResult?: (slice: string, result: ResultClass) => void;
   random?: () => number;
@@ -97,6 +101,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const now = opts.now ?? (() => performance.now());
   const { metrics, logger } = opts;
   const budget = createBudget(opts.cpuBudget, now);
+  const loop = createLoopGauge(opts.maxLoopUtilization ?? 1, opts.loopUtilization ?? eventLoopUtilization(), now);
   const turns = createTurns(opts.turnSliceMs ?? 2);
   const turn = turns.turn;
   let inFlight = 0;
@@ -264,7 +269,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         countSkip(slice, 'sampled_out');
         return false;
       }
-      if (budget.exhausted()) {
+      if (budget.exhausted() || loop.busy()) {
         countSkip(slice, 'overload');
         return false;
       }
@@ -338,6 +343,37 @@ function createTurns(sliceMs: number) {
  * repaid at `share` ms per ms of wall time; admissions stop while the debt exceeds one second's allowance. Over any
  * longer stretch the measured work stays within `share` of the time (runs already admitted still finish).
  */
+/** A reader of the event-loop utilisation since its previous call. */
+function eventLoopUtilization(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const cur = performance.eventLoopUtilization();
+    const u = performance.eventLoopUtilization(cur, last).utilization;
+    last = cur;
+    return u;
+  };
+}
+
+/**
+ * Whether the process is busy: event-loop utilisation over the last quarter second above `max`. Read at most every
+ * 250 ms (on an admission), so it costs nothing per request and needs no timer.
+ */
+function createLoopGauge(max: number, utilization: () => number, now: () => number, periodMs = 250) {
+  let at = now();
+  let busy = false;
+  return {
+    busy(): boolean {
+      if (max >= 1) return false;
+      const t = now();
+      if (t - at >= periodMs) {
+        busy = utilization() > max;
+        at = t;
+      }
+      return busy;
+    },
+  };
+}
+
 function createBudget(share: number, now: () => number) {
   const allowance = share * 1000;
   let debt = 0;

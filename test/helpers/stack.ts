@@ -61,7 +61,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     pipeline: { exposeDecisionHeaders: true },
     // Tests count every shadow comparison: the CPU budget (a production safeguard, tested on its own in
     // test/shadow/runner.test.ts) would make those counts depend on how fast the machine is.
-    shadow: { cpuBudget: 1 },
+    shadow: { cpuBudget: 1, maxLoopUtilization: 1 },
     admin: {
       tokens: [
         { token: ADMIN_TOKEN, role: 'admin', name: 'test-admin' },

@@ -88,6 +88,28 @@ describe('shadow runner CPU budget', () => {
     expect(await counter('gateway_shadow_comparisons_total', 'match')).toBe(3);
   });
 
+  it('skips new runs as overload while the event loop is busier than maxLoopUtilization, read every 250 ms', async () => {
+    let utilization = 0.95;
+    const reads: number[] = [];
+    const { runner, advance, counter } = setup({
+      maxLoopUtilization: 0.8,
+      loopUtilization: () => {
+        reads.push(utilization);
+        return utilization;
+      },
+    });
+    expect(await runAll(runner, 3, 'idle')).toBe(3); // no reading yet: the first quarter second has not passed
+    advance(250);
+    expect(await runAll(runner, 4, 'busy')).toBe(0);
+    expect(await counter('gateway_shadow_skipped_total', 'overload')).toBe(4);
+    utilization = 0.5;
+    expect(await runAll(runner, 2, 'still')).toBe(0); // the last reading holds until the next quarter second
+    advance(250);
+    expect(await runAll(runner, 2, 'quiet')).toBe(2);
+    expect(reads).toEqual([0.95, 0.5]);
+    expect(await counter('gateway_shadow_comparisons_total', 'match')).toBe(5);
+  });
+
   it('has no budget at 1 and lets runs that were already admitted finish', async () => {
     const unlimited = setup({ cpuBudget: 1, maskMs: 1_000 });
     expect(await runAll(unlimited.runner, 10, 'x')).toBe(10);
