@@ -356,17 +356,21 @@ function eventLoopUtilization(): () => number {
 
 /**
  * Whether the process is busy: event-loop utilisation over the last quarter second above `max`. Read at most every
- * 250 ms (on an admission), so it costs nothing per request and needs no timer.
+ * 250 ms (on an admission), so it costs nothing per request and needs no timer; a reading after more than a second
+ * without one (start-up, a quiet spell) only starts the next period.
  */
 function createLoopGauge(max: number, utilization: () => number, now: () => number, periodMs = 250) {
-  let at = now();
+  // The first admission starts the first period (the time before it is the process starting up).
+  let at = Number.NEGATIVE_INFINITY;
   let busy = false;
   return {
     busy(): boolean {
       if (max >= 1) return false;
       const t = now();
       if (t - at >= periodMs) {
-        busy = utilization() > max;
+        // A reading over a long quiet gap (or over start-up) says nothing about now: it only starts a new period.
+        const u = utilization();
+        busy = t - at < 4 * periodMs && u > max;
         at = t;
       }
       return busy;
