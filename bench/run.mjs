@@ -375,6 +375,8 @@ async function main() {
 function issueVerdicts(rows, rateRows, soak) {
   const row = (list, name) => list.find((r) => r.target === name);
   const f2 = (x) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(2));
+  /** A percentage change with its sign (− for less, + for more). */
+  const signed = (pct) => `${pct < 0 ? '−' : '+'}${Math.abs(pct).toFixed(1)}`;
   const costPct = (ratio, inverse) => (ratio === null ? Number.NaN : inverse ? (1 - ratio) * 100 : (ratio - 1) * 100);
   const out = [];
   const suspect = (...rs) => {
@@ -395,8 +397,8 @@ function issueVerdicts(rows, rateRows, soak) {
       ? `; at the fixed rate p99 ${f2(shr.p99Ratio)}× (${costPct(shr.p99Ratio).toFixed(0)} %)`
       : '';
     out.push(
-      `100 % shadow costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s −${costPct(sh.rpsRatio, true).toFixed(1)} %, ` +
-        `p99 ${costPct(sh.p99Ratio) >= 0 ? '+' : ''}${costPct(sh.p99Ratio).toFixed(1)} %${atRate} → ${sh.verdict}` +
+      `100 % shadow costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s ${signed(-costPct(sh.rpsRatio, true))} %, ` +
+        `p99 ${signed(costPct(sh.p99Ratio))} %${atRate} → ${sh.verdict}` +
         suspect(sh, row(rows, 'gateway-slice')),
     );
   } else out.push('100 % shadow ≤ 10 %: not measured in this run');
