@@ -31,7 +31,7 @@ import {
   trafficLines,
 } from './lib/report.mjs';
 import { runSoak } from './lib/soak.mjs';
-import { CANARY_TICKETS, firstPath, RATE_TARGETS, TARGETS, wrkRequestLua } from './lib/targets.mjs';
+import { CANARY_TICKETS, firstPath, RATE_TARGETS, SLOW_NEW_MS, TARGETS, wrkRequestLua } from './lib/targets.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, '.bench');
@@ -390,9 +390,10 @@ function issueVerdicts(rows, rateRows, soak) {
           suspect(gw, row(rows, 'bare'))
       : 'passthrough ≥ 1.1× bare: not measured in this run',
   );
-  const sh = row(rows, 'gateway-shadow');
-  if (sh?.rpsRatio) {
-    const shr = row(rateRows, 'gateway-shadow');
+  const shadowLine = (name, what) => {
+    const sh = row(rows, name);
+    if (!sh?.rpsRatio) return `${what} ≤ 10 %: not measured in this run`;
+    const shr = row(rateRows, name);
     const atRate = shr?.p99Ratio
       ? `; at the fixed rate p99 ${f2(shr.p99Ratio)}× (${costPct(shr.p99Ratio).toFixed(0)} %)`
       : '';
@@ -400,12 +401,15 @@ function issueVerdicts(rows, rateRows, soak) {
     const misses = sh.verdict.startsWith('FAIL (') ? sh.verdict.slice(6, -1).split(', ') : [];
     if (shr?.p99Ratio && shr.p99Ratio > 1.1) misses.push('p99 at the fixed rate');
     const verdict = misses.length ? `FAIL (${misses.join(', ')})` : 'PASS';
-    out.push(
-      `100 % shadow costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s ${signed(-costPct(sh.rpsRatio, true))} %, ` +
-        `p99 ${signed(costPct(sh.p99Ratio))} %${atRate} → ${verdict}` +
-        suspect(sh, row(rows, 'gateway-slice')),
+    return (
+      `${what} costs ≤ 10 % req/s and p99 (vs gateway-slice, saturated): req/s ${signed(-costPct(sh.rpsRatio, true))} %, ` +
+      `p99 ${signed(costPct(sh.p99Ratio))} %${atRate} → ${verdict}` +
+      suspect(sh, row(rows, 'gateway-slice'))
     );
-  } else out.push('100 % shadow ≤ 10 %: not measured in this run');
+  };
+  out.push(shadowLine('gateway-shadow', `100 % shadow, new path slowed by ${SLOW_NEW_MS} ms,`));
+  out.push(shadowLine('gateway-shadow-5s', '100 % shadow, 5 s new path (issue 6),'));
+  out.push(shadowLine('gateway-shadow-failing', '100 % shadow, failing new path (issue 6),'));
   out.push(soak ? soakVerdict(soak) : 'RSS drift ≤ 10 %: soak not run (`npm run bench -- --soak`)');
   return out;
 }

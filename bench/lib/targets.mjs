@@ -73,6 +73,27 @@ export const TARGETS = [
     issue: { rps: 0.9, p99: 1.1, text: 'req/s and p99 within 10 % of gateway-slice' },
   },
   {
+    name: 'gateway-shadow-5s',
+    server: 'gateway',
+    path: TICKET,
+    description:
+      'tickets.get, shadow 100 %, new path takes 5 s (shadow deadline 5 s: candidate_timeout), shadow defaults',
+    baseline: 'gateway-slice',
+    flags: flags({ shadow: [['tickets.get', 100]] }),
+    options: { slowNewMs: 5_000 },
+    issue: { rps: 0.9, p99: 1.1, text: 'req/s and p99 within 10 % of gateway-slice' },
+  },
+  {
+    name: 'gateway-shadow-failing',
+    server: 'gateway',
+    path: TICKET,
+    description: 'tickets.get, shadow 100 %, new path throws at once (candidate_error), shadow defaults',
+    baseline: 'gateway-slice',
+    flags: flags({ shadow: [['tickets.get', 100]] }),
+    options: { failNew: true, rollback: false },
+    issue: { rps: 0.9, p99: 1.1, text: 'req/s and p99 within 10 % of gateway-slice' },
+  },
+  {
     name: 'gateway-canary',
     server: 'gateway',
     paths: Array.from({ length: CANARY_TICKETS }, (_, i) => `/api/v2/tickets/${i + 1}.json`),
@@ -104,7 +125,15 @@ export const TARGETS = [
 ];
 
 /** Targets measured at a fixed rate too (latency at a moderate load rather than at saturation). */
-export const RATE_TARGETS = ['direct', 'bare', 'gateway', 'gateway-slice', 'gateway-shadow'];
+export const RATE_TARGETS = [
+  'direct',
+  'bare',
+  'gateway',
+  'gateway-slice',
+  'gateway-shadow',
+  'gateway-shadow-5s',
+  'gateway-shadow-failing',
+];
 
 /**
  * The flags file of a gateway target: tickets.get serve at 0 (flag present, off) unless set, shadow off unless set,

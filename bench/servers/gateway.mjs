@@ -10,6 +10,9 @@
  *              length as the upstream's and lets the body rewrite run inline without buffering)
  *   slowNewMs: the tickets.get new handler (ROUTE_TABLE's own) waits this long first (a slow new path: what shadow
  *              costs when the candidate is slower than legacy; the wait ends early when the run is aborted)
+ *   failNew: the tickets.get new handler throws at once (a failing new path)
+ *   rollback: false turns the automatic pin-back off (a failing shadowed path would otherwise be pinned to legacy
+ *             after its first 200 comparisons, and the rest of the run would measure no shadow work at all)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
@@ -21,11 +24,30 @@ import { announce, stopOnSignal } from './child-ipc.mjs';
 
 const [upstream, flagsFile, logFile, optionsJson] = process.argv.slice(2);
 if (!upstream || !flagsFile || !logFile) throw new Error('usage: gateway.mjs <upstream-url> <flags-file> <log-file>');
-const options = { log: 'buffered', publicUrl: '', slowNewMs: 0, ...JSON.parse(optionsJson ?? '{}') };
+const options = {
+  log: 'buffered',
+  publicUrl: '',
+  slowNewMs: 0,
+  failNew: false,
+  rollback: true,
+  ...JSON.parse(optionsJson ?? '{}'),
+};
 if (!['file', 'buffered', 'sync', 'off'].includes(options.log)) throw new Error(`unknown log mode ${options.log}`);
 
-/** The route table as shipped, with the tickets.get handler behind a delay when slowNewMs is set. */
+/** The route table as shipped, with the tickets.get handler behind a delay (slowNewMs) or failing (failNew). */
 function routes() {
+  if (options.failNew) {
+    return ROUTE_TABLE.map((r) =>
+      r.id === 'tickets.get'
+        ? {
+            ...r,
+            handler: async () => {
+              throw new Error('bench: the new path fails');
+            },
+          }
+        : r,
+    );
+  }
   if (!options.slowNewMs) return ROUTE_TABLE;
   return ROUTE_TABLE.map((r) => {
     if (r.id !== 'tickets.get') return r;
@@ -51,6 +73,7 @@ const config = loadConfig({
     flags: { file: flagsFile },
     log: { access: options.log !== 'off', level: 'info' },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.rollback ? {} : { rollback: { enabled: false } }),
   },
 });
 // 'buffered' is production's own destination (batched lines, src/observability/logger.ts), written to a file.
