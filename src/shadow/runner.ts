@@ -1,5 +1,6 @@
 import { RequestBodyError } from '../../mappers/ticket-write.js';
 import type { NewResponse } from '../../routes/types.js';
+import { childCache2 } from '../observability/children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
@@ -106,22 +107,9 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const turn = turns.turn;
   let inFlight = 0;
   let idle: (() => void) | null = null;
-  // prom-client hashes the label values on every labels() call; the skip counter is hit by nearly every shadowed
-  // request under load, so its children are kept per slice and reason (a small, fixed set).
-  const skipped = new Map<string, Map<SkipReason, { inc(): void }>>();
-  function countSkip(slice: string, reason: SkipReason): void {
-    let bySlice = skipped.get(slice);
-    if (!bySlice) {
-      bySlice = new Map();
-      skipped.set(slice, bySlice);
-    }
-    let c = bySlice.get(reason);
-    if (!c) {
-      c = metrics.shadowSkipped.labels(slice, reason);
-      bySlice.set(reason, c);
-    }
-    c.inc();
-  }
+  // The skip counter is hit by nearly every shadowed request under load: its children are cached per slice and reason.
+  const skipCounter = childCache2((slice, reason) => metrics.shadowSkipped.labels(slice, reason));
+  const countSkip = (slice: string, reason: SkipReason): void => skipCounter(slice, reason).inc();
   const done = () => {
     inFlight--;
     if (inFlight === 0 && idle) idle();
@@ -338,11 +326,6 @@ function createTurns(sliceMs: number) {
   };
 }
 
-/**
- * The CPU budget as a token bucket over measured time: every measured step adds its duration to a debt that is
- * repaid at `share` ms per ms of wall time; admissions stop while the debt exceeds one second's allowance. Over any
- * longer stretch the measured work stays within `share` of the time (runs already admitted still finish).
- */
 /** A reader of the event-loop utilisation since its previous call. */
 function eventLoopUtilization(): () => number {
   let last = performance.eventLoopUtilization();
@@ -378,6 +361,11 @@ function createLoopGauge(max: number, utilization: () => number, now: () => numb
   };
 }
 
+/**
+ * The CPU budget as a token bucket over measured time: every measured step adds its duration to a debt that is
+ * repaid at `share` ms per ms of wall time; admissions stop while the debt exceeds one second's allowance. Over any
+ * longer stretch the measured work stays within `share` of the time (runs already admitted still finish).
+ */
 function createBudget(share: number, now: () => number) {
   const allowance = share * 1000;
   let debt = 0;
