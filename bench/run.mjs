@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
 import { hasCommand, killAll, niceness } from './lib/children.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
-import { startFleet } from './lib/fleet.mjs';
+import { GATEWAY_NODE_FLAGS, startFleet } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
 import { analyzeProfile, formatProfile } from './lib/profile.mjs';
 import {
@@ -195,6 +195,7 @@ async function main() {
     headers: Object.keys(HEADERS),
     profile: PROFILE,
     nice: niceness,
+    gatewayNodeFlags: [...GATEWAY_NODE_FLAGS],
   };
   const cpu = (c) => (c === null ? 'unpinned' : `CPU ${c}`);
   console.log(
@@ -351,9 +352,16 @@ async function main() {
 
   if (env.BENCH_UPDATE_README === '1') {
     if (PROFILE) console.log('BENCH_UPDATE_README ignored in --profile mode (profiled numbers are not a comparison)');
-    else if (gatewayOptions.log !== 'buffered' || gatewayOptions.publicUrl || env.BENCH_TARGETS || env.BENCH_RATE) {
+    else if (
+      gatewayOptions.log !== 'buffered' ||
+      gatewayOptions.publicUrl ||
+      env.BENCH_TARGETS ||
+      env.BENCH_RATE ||
+      env.BENCH_GATEWAY_NODE_FLAGS !== undefined
+    ) {
       console.log(
-        'BENCH_UPDATE_README ignored: BENCH_TARGETS/BENCH_RATE/BENCH_GATEWAY_LOG/BENCH_PUBLIC_URL change what is measured',
+        'BENCH_UPDATE_README ignored: BENCH_TARGETS/BENCH_RATE/BENCH_GATEWAY_LOG/BENCH_PUBLIC_URL/BENCH_GATEWAY_NODE_FLAGS' +
+          ' change what is measured',
       );
     } else {
       const block = markdownBlock({ rows, rateRows, meta, gateway: gatewayChecks, soak, verdicts });

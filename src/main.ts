@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --no-allocation-site-pretenuring
 import { parseCli, USAGE } from './cli/args.js';
 import { ConfigError, loadConfig } from './config.js';
 

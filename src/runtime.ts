@@ -1,6 +1,9 @@
 /**
- * V8 flags the gateway runs with (bin shebang, npm scripts, Dockerfile, benchmark). A larger young generation
- * halves scavenges on the proxy hot path: measured with `npm run bench` on 2 cores, the p99 tail dropped from
- * ~2× to ~1.5× bare @fastify/http-proxy's and req/s rose ~15 % (docs/decisions.md #13).
+ * V8 flags the gateway runs with (bin shebang, npm scripts, Dockerfile, benchmark; test/src/runtime.test.ts keeps
+ * them in step). Allocation-site pretenuring off: under sustained load V8 decided to allocate per-request objects
+ * straight in the old generation, where each dead one kept its young referents alive through every scavenge until
+ * the next full collection, so whole requests were promoted (~4 KB each), scavenges took 4–7 ms instead of ~1 ms and
+ * fixed-rate p99 went from ~3 ms to ~35 ms. Measured with `npm run bench` and --trace-gc on 2 cores
+ * (docs/decisions.md #13, which it replaces: the larger young generation of the first version treated the symptom).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];

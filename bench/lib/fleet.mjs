@@ -6,10 +6,16 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GATEWAY_NODE_FLAGS } from '../../dist/src/runtime.js';
+import { GATEWAY_NODE_FLAGS as SHIPPED_FLAGS } from '../../dist/src/runtime.js';
 import { waitReady } from './checks.mjs';
 import { startServer } from './children.mjs';
 import { writeFlagsFile } from './targets.mjs';
+
+/** BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces the shipped V8 flags of the gateway children: for A/B runs. */
+export const GATEWAY_NODE_FLAGS =
+  process.env.BENCH_GATEWAY_NODE_FLAGS !== undefined
+    ? process.env.BENCH_GATEWAY_NODE_FLAGS.split(' ').filter(Boolean)
+    : SHIPPED_FLAGS;
 
 const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 

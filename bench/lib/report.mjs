@@ -136,7 +136,8 @@ function placement(t) {
   return `servers on CPU ${t.server}, upstream on CPU ${t.upstream}, load generator on CPU ${t.load}`;
 }
 const niceNote = (meta) =>
-  meta.nice === null || meta.nice === undefined ? '' : `; bench processes at nice ${meta.nice}`;
+  (meta.nice === null || meta.nice === undefined ? '' : `; bench processes at nice ${meta.nice}`) +
+  (meta.gatewayNodeFlags ? `; gateway node flags \`${meta.gatewayNodeFlags.join(' ') || '(none)'}\`` : '');
 
 /** One line per gateway target from its metrics after the run (what the traffic really did). */
 export function trafficLines(gateway) {

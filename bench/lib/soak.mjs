@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gatewayCounters, preflight, sumCounter, trafficSummary } from './checks.mjs';
 import { niceness } from './children.mjs';
 import { startCpuMeter } from './cpu.mjs';
-import { startFleet } from './fleet.mjs';
+import { GATEWAY_NODE_FLAGS, startFleet } from './fleet.mjs';
 import { runRate } from './load.mjs';
 import { MARK_END, MARK_START, median, soakLine, soakVerdict } from './report.mjs';
 
@@ -79,6 +79,7 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
     sampleSeconds: SAMPLE_MS / 1000,
     topology: topo,
     nice: niceness,
+    gatewayNodeFlags: [...GATEWAY_NODE_FLAGS],
     target: target.description,
   };
   console.log(

@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GATEWAY_NODE_FLAGS } from '../../src/runtime.js';
+
+const repo = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+const flags = GATEWAY_NODE_FLAGS.join(' ');
+
+describe('the V8 flags the gateway ships with (src/runtime.ts)', () => {
+  it('are the ones in the bin shebang, the npm start scripts and the Dockerfile entrypoint', () => {
+    expect(repo('src/main.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
+    const pkg = JSON.parse(repo('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(`node ${flags} dist/src/main.js demo`);
+    expect(pkg.scripts['start:prod']).toBe(`node ${flags} dist/src/main.js start`);
+    const entry = repo('deploy/Dockerfile')
+      .split('\n')
+      .find((l) => l.startsWith('ENTRYPOINT '));
+    expect(JSON.parse(entry?.slice('ENTRYPOINT '.length) ?? '[]')).toEqual([
+      'node',
+      ...GATEWAY_NODE_FLAGS,
+      'dist/src/main.js',
+    ]);
+  });
+
+  it('are accepted by this node (an unknown V8 flag would stop the gateway from starting at all)', () => {
+    const r = spawnSync(process.execPath, [...GATEWAY_NODE_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const bad = spawnSync(process.execPath, ['--no-such-v8-flag-here', '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(bad.status, 'node rejects unknown flags, so the check above can fail').not.toBe(0);
+  });
+});
