@@ -120,7 +120,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   }
 
   /** Second legacy answer to the same read: every field that differs between the two is a noise sample. */
-  async function learnNoise(job: ShadowJob, first: WireAnswer): Promise<void> {
+  async function learnNoise(job: ShadowJob): Promise<void> {
     if (!job.legacyAgain || !opts.secondary.enabled) return;
     const n = opts.noise.samples(job.slice);
     if (n >= opts.secondary.warmup && random() >= opts.secondary.sampleRate) return;
@@ -137,7 +137,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       const c = compareAnswers({
         slice: job.slice,
         comparison: job.comparison,
-        legacy: first,
+        legacy: wire(job.legacy),
         candidate: { ok: true, answer: wire(again) },
       });
       const paths = new Set<string>();
@@ -154,18 +154,20 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       countSkip(slice, 'response_too_large');
       return;
     }
-    // The synchronous steps are timed against the CPU budget; the heavy one (compare, mask) waits for its turn (one
-    // per loop iteration across all runs, client I/O in between).
-    const legacy = budget.measure(() => wire(job.legacy));
-    if (job.comparison?.legacyEffects && legacy.status >= 400 && legacy.status < 500) {
+    if (job.comparison?.legacyEffects && job.legacy.status >= 400 && job.legacy.status < 500) {
       countSkip(slice, 'legacy_refused_write');
       return;
     }
-    await learnNoise(job, legacy);
+    await learnNoise(job);
     const t0 = performance.now();
     let candidateEnd = 0;
     let comparison: Comparison;
-    // Assigned inside the measured step below (the cast keeps TypeScript from narrowing them to their initial value).
+    // The heavy synchronous steps (decode + compare, mask) are timed against the CPU budget and wait for their turn
+    // (one per loop iteration across all runs, client I/O in between). Legacy's answer stays raw bytes while the
+    // candidate runs (up to the shadow deadline): one buffer held instead of a decoded JSON tree that every scavenge
+    // meanwhile would copy, and that a run skipped or refused above never needs.
+    // Assigned inside the measured steps below (the casts keep TypeScript from narrowing them to their initial value).
+    let legacy = null as WireAnswer | null;
     let candidateAnswer = null as WireAnswer | null;
     let effects: Effect[] | undefined;
     let legacyEffects = undefined as Effect[] | undefined;
@@ -174,17 +176,19 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       candidateEnd = performance.now();
       await turn();
       comparison = budget.measure(() => {
+        const first = wire(job.legacy);
+        legacy = first;
         const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
         candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
         effects = out.effects;
         const derive = job.comparison?.legacyEffects;
-        if (derive && legacy.status >= 200 && legacy.status < 300) {
-          legacyEffects = safe(() => derive(job.request, legacy), []);
+        if (derive && first.status >= 200 && first.status < 300) {
+          legacyEffects = safe(() => derive(job.request, first), []);
         }
         return compareAnswers({
           slice,
           comparison: job.comparison,
-          legacy,
+          legacy: first,
           candidate: { ok: true, answer: candidateAnswer, ...(effects ? { effects } : {}) },
           ...(legacyEffects ? { legacyEffects } : {}),
           noise: opts.noise,
@@ -198,19 +202,25 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       }
       const timeout = err instanceof DeadlineError;
       await turn();
-      comparison = budget.measure(() =>
-        compareAnswers({
+      comparison = budget.measure(() => {
+        const first = wire(job.legacy);
+        legacy = first;
+        return compareAnswers({
           slice,
           comparison: job.comparison,
-          legacy,
+          legacy: first,
           candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
-        }),
-      );
+        });
+      });
       logger.debug({ slice, err }, 'shadow candidate failed');
     }
+    // Comparing is over: masking (HMAC per PII value) is the other heavy step and takes a turn of its own.
+    turns.done();
     const durationMs = Math.round((candidateEnd - t0) * 10) / 10;
     metrics.shadowComparisons.labels(slice, comparison.result).inc();
     opts.onResult?.(slice, comparison.result);
+    // Set by either compare step above (the fallback only keeps the types honest).
+    const legacyAnswer = legacy ?? wire(job.legacy);
     const keepBodies = comparison.result !== 'match' || comparison.noise.length > 0 || opts.keepMatchBodies;
     const record: DiffRecord = {
       ...comparison,
@@ -225,8 +235,8 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       method: job.method,
       path: job.path,
       legacy: {
-        status: legacy.status,
-        body: keepBodies ? (legacy.json ?? null) : null,
+        status: legacyAnswer.status,
+        body: keepBodies ? (legacyAnswer.json ?? null) : null,
         ...(legacyEffects ? { effects: legacyEffects } : {}),
       },
       candidate: {
@@ -238,8 +248,13 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       replay: job.replay,
     };
     try {
-      const masked = budget.measure(() => opts.masker.maskRecord(record));
-      turns.done();
+      await turn();
+      let masked: DiffRecord;
+      try {
+        masked = budget.measure(() => opts.masker.maskRecord(record));
+      } finally {
+        turns.done();
+      }
       await opts.store.add(masked);
     } catch (err) {
       metrics.shadowStoreErrors.labels(opts.store.backend).inc();
