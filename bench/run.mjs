@@ -5,7 +5,7 @@
  * only when something broke (non-2xx answers, socket errors, a server that died). Method and topology:
  * docs/benchmark.md.
  *
- *   BENCH_DURATION=10 BENCH_WARMUP=3 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 npm run bench
+ *   BENCH_DURATION=10 BENCH_WARMUP=3 BENCH_ROUNDS=5 BENCH_CONNECTIONS=50 npm run bench
  *   BENCH_UPDATE_README=1 npm run bench     # also rewrites the marked README / docs block
  *   npm run bench -- --profile              # one round of gateway targets under --cpu-prof, top functions
  *   npm run bench -- --soak                 # BENCH_SOAK_MINUTES (10) of passthrough + shadow at a fixed rate
@@ -170,7 +170,7 @@ async function main() {
   const s = {
     duration: setting('BENCH_DURATION', 10),
     warmup: setting('BENCH_WARMUP', 3),
-    rounds: PROFILE ? 1 : setting('BENCH_ROUNDS', 3),
+    rounds: PROFILE ? 1 : setting('BENCH_ROUNDS', 5),
     connections: setting('BENCH_CONNECTIONS', 50),
     rateDuration: setting('BENCH_RATE_DURATION', setting('BENCH_DURATION', 10)),
   };
