@@ -80,7 +80,9 @@ export const TARGETS = [
       'tickets.get, shadow 100 %, new path takes 5 s (shadow deadline 5 s: candidate_timeout), shadow defaults',
     baseline: 'gateway-slice',
     flags: flags({ shadow: [['tickets.get', 100]] }),
-    options: { slowNewMs: 5_000 },
+    // Every run ends as candidate_timeout, which the pin-back rule's mismatch threshold counts: with the rule on, the
+    // slice was pinned part-way through a full run (seen 2026-11-27) and the rest of it measured no shadow work.
+    options: { slowNewMs: 5_000, rollback: false },
     issue: { rps: 0.9, p99: 1.1, text: 'req/s and p99 within 10 % of gateway-slice' },
   },
   {
