@@ -3,7 +3,7 @@
  * them in step). Allocation-site pretenuring off: under sustained load V8 decided to allocate per-request objects
  * straight in the old generation, where each dead one kept its young referents alive through every scavenge until
  * the next full collection, so whole requests were promoted (~4 KB each), scavenges took 4–7 ms instead of ~1 ms and
- * fixed-rate p99 went from ~3 ms to ~35 ms. Measured with `npm run bench` and --trace-gc on 2 cores
+ * the fixed-rate p99 was ~35 ms instead of ~3 ms. Measured with `npm run bench` and --trace-gc on 2 cores
  * (docs/decisions.md #13, which it replaces: the larger young generation of the first version treated the symptom).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
