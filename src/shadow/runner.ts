@@ -166,8 +166,12 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     // (one per loop iteration across all runs, client I/O in between). Legacy's answer stays raw bytes while the
     // candidate runs (up to the shadow deadline): one buffer held instead of a decoded JSON tree that every scavenge
     // meanwhile would copy, and that a run skipped or refused above never needs.
+    let legacy: WireAnswer | null = null;
+    const decodeLegacy = (): WireAnswer => {
+      legacy ??= wire(job.legacy);
+      return legacy;
+    };
     // Assigned inside the measured steps below (the casts keep TypeScript from narrowing them to their initial value).
-    let legacy = null as WireAnswer | null;
     let candidateAnswer = null as WireAnswer | null;
     let effects: Effect[] | undefined;
     let legacyEffects = undefined as Effect[] | undefined;
@@ -176,8 +180,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       candidateEnd = performance.now();
       await turn();
       comparison = budget.measure(() => {
-        const first = wire(job.legacy);
-        legacy = first;
+        const first = decodeLegacy();
         const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
         candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
         effects = out.effects;
@@ -202,16 +205,14 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       }
       const timeout = err instanceof DeadlineError;
       await turn();
-      comparison = budget.measure(() => {
-        const first = wire(job.legacy);
-        legacy = first;
-        return compareAnswers({
+      comparison = budget.measure(() =>
+        compareAnswers({
           slice,
           comparison: job.comparison,
-          legacy: first,
+          legacy: decodeLegacy(),
           candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
-        });
-      });
+        }),
+      );
       logger.debug({ slice, err }, 'shadow candidate failed');
     }
     // Comparing is over: masking (HMAC per PII value) is the other heavy step and takes a turn of its own.
@@ -219,8 +220,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     const durationMs = Math.round((candidateEnd - t0) * 10) / 10;
     metrics.shadowComparisons.labels(slice, comparison.result).inc();
     opts.onResult?.(slice, comparison.result);
-    // Set by either compare step above (the fallback only keeps the types honest).
-    const legacyAnswer = legacy ?? wire(job.legacy);
+    const legacyAnswer = decodeLegacy(); // decoded by either compare step above
     const keepBodies = comparison.result !== 'match' || comparison.noise.length > 0 || opts.keepMatchBodies;
     const record: DiffRecord = {
       ...comparison,
