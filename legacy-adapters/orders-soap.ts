@@ -102,8 +102,19 @@ function resolveName(raw: string, scope: Scope): string {
   return KNOWN_NS.has(ns) ? local : `{${ns}}${local}`;
 }
 
+/**
+ * An XML name (optionally prefixed). fast-xml-parser's validator lets some malformed markup through (seen: `<! [CDATA[`
+ * with a space, which its parser then turns into an element named `!`); such a name must make the answer invalid, or
+ * the carried-through tree would render back into XML that nothing can parse.
+ */
+const XML_NAME =
+  /^[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*(?::[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?$/u;
+
+class MalformedName extends Error {}
+
 /** One element's parsed value → [resolved name, value with namespace declarations applied and removed]. */
 function resolveElement(rawName: string, v: unknown, outer: Scope): [string, unknown] {
+  if (!XML_NAME.test(rawName)) throw new MalformedName(rawName);
   if (!isRecord(v)) return [resolveName(rawName, outer), v];
   let scope = outer;
   for (const [k, x] of Object.entries(v)) {
@@ -118,8 +129,10 @@ function resolveElement(rawName: string, v: unknown, outer: Scope): [string, unk
   for (const [k, x] of Object.entries(v)) {
     if (k === '@_xmlns' || k.startsWith('@_xmlns:')) continue;
     // Attributes by local name (ours are unqualified; `xsi:nil` is carried as `@_nil`).
-    if (k.startsWith('@_')) out.push([`@_${k.slice(2 + k.slice(2).indexOf(':') + 1)}`, x]);
-    else if (k === '#text') {
+    if (k.startsWith('@_')) {
+      if (!XML_NAME.test(k.slice(2))) throw new MalformedName(k.slice(2));
+      out.push([`@_${k.slice(2 + k.slice(2).indexOf(':') + 1)}`, x]);
+    } else if (k === '#text') {
       if (!(hasChildren && String(x).trim() === '')) out.push([k, x]);
     } else for (const item of Array.isArray(x) ? x : [x]) out.push(resolveElement(k, item, scope));
   }
@@ -162,7 +175,13 @@ export function parseOrderServiceXml(xml: string): OrderServiceAnswer {
   } catch (err) {
     return { kind: 'invalid', reason: `not parsable: ${(err as Error).message}` };
   }
-  const root = isRecord(doc) ? Object.entries(doc).map(([k, v]) => resolveElement(k, v, new Map())) : [];
+  let root: [string, unknown][];
+  try {
+    root = isRecord(doc) ? Object.entries(doc).map(([k, v]) => resolveElement(k, v, new Map())) : [];
+  } catch (err) {
+    if (!(err instanceof MalformedName)) throw err;
+    return { kind: 'invalid', reason: `not XML: "${err.message.slice(0, 40)}" is not an XML name` };
+  }
   const env = root.length === 1 && root[0]?.[0] === 'Envelope' ? root[0][1] : undefined;
   const body = isRecord(env) ? env.Body : undefined;
   if (!isRecord(body)) return { kind: 'invalid', reason: 'no soap:Envelope/soap:Body' };

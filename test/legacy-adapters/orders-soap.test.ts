@@ -260,6 +260,22 @@ describe('orders SOAP adapter with answers the simulator cannot give (MockAgent)
     expect(JSON.stringify(parsed).length).toBeLessThan(2_000);
   });
 
+  it('treats markup its validator lets through but that is not XML (`<! [CDATA[`) as invalid, not as an element', () => {
+    // Found by the orders fuzz test (seed 102638337): the parser made an element named `!` of it, which the order
+    // round trip then rendered as `<ord:!/>`.
+    const base = fixture('A-1001.xml').toString('utf8');
+    expect(parseOrderServiceXml(base).kind).toBe('result');
+    const broken = base.replace(
+      /<ord:Note>.*?<\/ord:Note>/s,
+      '<ord:Note><! [CDATA[Payment verification pending]]></ord:Note>',
+    );
+    expect(broken).not.toBe(base);
+    expect(parseOrderServiceXml(broken)).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringContaining('not an XML name'),
+    });
+  });
+
   it('parseOrderServiceXml never throws, whatever the body', () => {
     const base = fixture('A-1001.xml').toString('utf8');
     const spliced = fc
