@@ -74,6 +74,8 @@ export const MEANINGS = {
     "share of the event loop the runner's own work (compare, noise, mask, store) may take on average; beyond it new runs are skipped as `overload`; 1: no budget",
   'shadow.maxLoopUtilization':
     'while the event loop was busier than this over the last 250 ms (all work counted), new shadow runs are skipped as `overload`; 1: never',
+  'shadow.maxRunsPerSecond':
+    'new shadow runs a slice may start per second in one replica, paced one per 1/rate s (the rest skipped as `rate`), so runs never start or finish in bunches; 0: no limit',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -144,6 +144,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     sampleRate: config.shadow.sampleRate,
     cpuBudget: config.shadow.cpuBudget,
     maxLoopUtilization: config.shadow.maxLoopUtilization,
+    maxRunsPerSecond: config.shadow.maxRunsPerSecond,
     metrics,
     logger,
     store: diffStore,

@@ -157,6 +157,11 @@ export const ConfigSchema = z
          * second legacy reads), new shadow runs are skipped (`overload`). 1: never.
          */
         maxLoopUtilization: z.number().min(0).max(1).default(0.8),
+        /**
+         * Shadow runs a slice may start per second in this process (0: no limit). Admissions are paced, one per
+         * 1/rate s at most, so that runs never start, and so never finish, in bunches; the rest are skipped (`rate`).
+         */
+        maxRunsPerSecond: z.number().min(0).default(20),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

@@ -13,6 +13,7 @@
  *   failNew: the tickets.get new handler throws at once (a failing new path)
  *   rollback: false turns the automatic pin-back off (a failing shadowed path would otherwise be pinned to legacy
  *             after its first 200 comparisons, and the rest of the run would measure no shadow work at all)
+ *   shadow: settings merged over the config's `shadow` section (e.g. { "maxRunsPerSecond": 0 }), for A/B runs
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
@@ -74,6 +75,7 @@ const config = loadConfig({
     log: { access: options.log !== 'off', level: 'info' },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.rollback ? {} : { rollback: { enabled: false } }),
+    ...(options.shadow ? { shadow: options.shadow } : {}),
   },
 });
 // 'buffered' is production's own destination (batched lines, src/observability/logger.ts), written to a file.

@@ -20,7 +20,9 @@ export type SkipReason =
   /** The candidate handed the request to legacy (a request its contract does not model): nothing to compare. */
   | 'candidate_deferred'
   /** The runner has used up its CPU budget (`shadow.cpuBudget`): shadow work yields to client traffic. */
-  | 'overload';
+  | 'overload'
+  /** The slice's shadow runs already started at `shadow.maxRunsPerSecond` (admissions are paced, never bunched). */
+  | 'rate';
 
 export interface LegacyCapture {
   status: number;
@@ -84,6 +86,11 @@ export interface ShadowRunnerOptions {
    * masking, storing) may take on average; admissions beyond it are skipped as `overload`. 1: no budget.
    */
   cpuBudget: number;
+  /**
+   * Shadow runs a slice may start per second (0: no limit). Admissions are paced, one every 1/rate s at most, so runs
+   * that free their slots together do not start (and finish) together again.
+   */
+  maxRunsPerSecond?: number;
   /** Event-loop utilisation (0..1) above which new runs are skipped as `overload`. 1 (or absent): never. */
   maxLoopUtilization?: number;
   /** Event-loop utilisation since the previous call (tests); default: performance.eventLoopUtilization. */
@@ -104,6 +111,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const budget = createBudget(opts.cpuBudget, now);
   const loop = createLoopGauge(opts.maxLoopUtilization ?? 1, opts.loopUtilization ?? eventLoopUtilization(), now);
   const turns = createTurns(opts.turnSliceMs ?? 2);
+  const pace = createPace(opts.maxRunsPerSecond ?? 0, now);
   const turn = turns.turn;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -280,6 +288,10 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         countSkip(slice, 'concurrency');
         return false;
       }
+      if (!pace.take(slice)) {
+        countSkip(slice, 'rate');
+        return false;
+      }
       inFlight++;
       return true;
     },
@@ -337,6 +349,29 @@ function createTurns(sliceMs: number) {
     /** The step of the current turn is over: the next waiting one runs now if the slice has time left. */
     done(): void {
       if (waiting.length > 0 && performance.now() - sliceStart < sliceMs) waiting.shift()?.();
+    },
+  };
+}
+
+/**
+ * Admission pacing per slice: a token bucket of one token, refilled at `perSecond`. Without it the runs that free their
+ * slots together (a batch timing out at the shadow deadline, candidates that answer in the same time) are replaced at
+ * once, start together and finish together again: their synchronous work and the optimising compiler's work on the
+ * paths they take arrive in bursts, which is what client latency notices. One admission per 1/rate s spreads them.
+ */
+function createPace(perSecond: number, now: () => number) {
+  const intervalMs = perSecond > 0 ? 1000 / perSecond : 0;
+  // Slice names come from the route table and the flags (a bounded set), never from requests.
+  const next = new Map<string, number>();
+  return {
+    take(slice: string): boolean {
+      if (intervalMs === 0) return true;
+      const t = now();
+      const due = next.get(slice) ?? Number.NEGATIVE_INFINITY;
+      if (t < due) return false;
+      // Credit for a quiet spell is not saved up: never two admissions within one interval, even after a pause.
+      next.set(slice, t + intervalMs);
+      return true;
     },
   };
 }

@@ -59,9 +59,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     flags: { file: flagsFile },
     log: { level: 'silent' },
     pipeline: { exposeDecisionHeaders: true },
-    // Tests count every shadow comparison: the CPU budget (a production safeguard, tested on its own in
+    // Tests count every shadow comparison: the CPU budget and the pace (production safeguards, tested on their own in
     // test/shadow/runner.test.ts) would make those counts depend on how fast the machine is.
-    shadow: { cpuBudget: 1, maxLoopUtilization: 1 },
+    shadow: { cpuBudget: 1, maxLoopUtilization: 1, maxRunsPerSecond: 0 },
     admin: {
       tokens: [
         { token: ADMIN_TOKEN, role: 'admin', name: 'test-admin' },

@@ -131,6 +131,40 @@ describe('shadow runner CPU budget', () => {
     expect(runner.admit(SLICE)).toBe(false);
   });
 
+  it('paces admissions per slice at maxRunsPerSecond, skipping the rest as rate, and saves no credit while quiet', async () => {
+    const { runner, advance, counter } = setup({ maxRunsPerSecond: 10 });
+    // 10 per second: one admission per 100 ms at most, however many slots are free.
+    expect([runner.admit(SLICE), runner.admit(SLICE)]).toEqual([true, false]);
+    advance(99);
+    expect(runner.admit(SLICE)).toBe(false);
+    advance(1);
+    expect(runner.admit(SLICE)).toBe(true);
+    // Another slice has its own pace.
+    expect(runner.admit('customers.get')).toBe(true);
+    expect(runner.admit('customers.get')).toBe(false);
+    // A quiet second does not buy a burst afterwards.
+    advance(1_000);
+    expect([runner.admit(SLICE), runner.admit(SLICE)]).toEqual([true, false]);
+    expect(await counter('gateway_shadow_skipped_total', 'rate')).toBe(4);
+    for (let i = 0; i < 4; i++) runner.release();
+    expect(runner.inFlight()).toBe(0);
+  });
+
+  it('takes no pace token when the concurrency cap refuses, and has no pace at 0', async () => {
+    const capped = setup({ maxRunsPerSecond: 10, maxConcurrent: 1 });
+    expect(capped.runner.admit(SLICE)).toBe(true);
+    capped.advance(100);
+    expect(capped.runner.admit(SLICE)).toBe(false); // at the cap: skipped as concurrency, the token stays
+    capped.runner.release();
+    expect(capped.runner.admit(SLICE)).toBe(true);
+    expect(await capped.counter('gateway_shadow_skipped_total', 'concurrency')).toBe(1);
+    expect(await capped.counter('gateway_shadow_skipped_total', 'rate')).toBe(0);
+
+    const { runner, counter } = setup({ maxRunsPerSecond: 0 });
+    expect(await runAll(runner, 10, 'free')).toBe(10);
+    expect(await counter('gateway_shadow_skipped_total', 'rate')).toBe(0);
+  });
+
   it('runs the steps of shadow runs that finish together one per loop iteration, in order', async () => {
     // A chain of immediates counts loop iterations, as client I/O would get served between them.
     let iteration = 0;
