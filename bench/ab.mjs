@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * Fixed-rate A/B runs of bench targets, one gateway at a time, for questions the full bench is too coarse for (does
+ * this setting change the p99 at a moderate rate?). Each variant gets a fresh fleet from the bench's own `startFleet`
+ * (same pinning, niceness and node flags as `npm run bench`), a warm-up at the same rate, then one measured run of
+ * `bench/lib/rate-child.mjs`; the variants are interleaved and the whole list repeated, so a slow spell of the
+ * machine lands on all of them. Reads dist/ (run `npm run build` first).
+ *
+ *   node bench/ab.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] <variant>…
+ *   variant: a target name from bench/lib/targets.mjs, optionally with gateway options after `=` (JSON, merged over
+ *            the target's own; see bench/servers/gateway.mjs), e.g.
+ *   node bench/ab.mjs --rate 3200 --repeat 3 gateway-slice \
+ *     'gateway-shadow={"shadow":{"maxRunsPerSecond":0}}' gateway-shadow
+ *
+ * Prints one line per run and, at the end, each variant's p99 over the repeats. Exit code 1 on errors (non-2xx or
+ * socket errors in any run). BENCH_NICE and BENCH_GATEWAY_NODE_FLAGS apply as in the bench.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { startFleet } from './lib/fleet.mjs';
+import { runRate } from './lib/load.mjs';
+import { TARGETS } from './lib/targets.mjs';
+
+const HEADERS = { accept: 'application/json', 'user-agent': 'zendesk-api-client-bench/1.0' };
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rate: { type: 'string', default: '3200' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
+const num = (name) => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${values[name]}"`);
+  return n;
+};
+const [rate, seconds, warmup, repeat] = [num('rate'), num('seconds'), num('warmup'), num('repeat')];
+if (positionals.length === 0) {
+  process.stderr.write(
+    'usage: node bench/ab.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] <target[=json]>…\n',
+  );
+  process.exit(2);
+}
+const variants = positionals.map((spec) => {
+  const eq = spec.indexOf('=');
+  const name = eq === -1 ? spec : spec.slice(0, eq);
+  const target = TARGETS.find((t) => t.name === name);
+  if (!target) throw new Error(`unknown target "${name}" (known: ${TARGETS.map((t) => t.name).join(', ')})`);
+  const options = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
+  return { label: spec, target: { ...target, options: { ...target.options, ...options } } };
+});
+const pin = os.availableParallelism() >= 2;
+const topo = pin
+  ? { load: 0, server: 1, upstream: os.availableParallelism() >= 3 ? 2 : 1 }
+  : { load: null, server: null, upstream: null };
+const outDir = new URL('../.bench/', import.meta.url).pathname;
+
+const p99s = new Map(variants.map((v) => [v.label, []]));
+let failed = false;
+for (let k = 1; k <= repeat; k++) {
+  for (const v of variants) {
+    const fleet = await startFleet({ targets: [v.target], topo, outDir, gatewayOptions: {} });
+    try {
+      const url = fleet.servers.get(v.target.name).info.url + v.target.path.replace('{n}', '1');
+      const load = { url, rate, connections: 50, cpu: topo.load, headers: HEADERS };
+      await runRate({ ...load, seconds: warmup });
+      const r = await runRate({ ...load, seconds });
+      p99s.get(v.label).push(r.p99);
+      const errors = r.non2xx + r.socketErrors;
+      if (errors) failed = true;
+      process.stdout.write(
+        `${k}/${repeat}  ${v.label.padEnd(40)}  ${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}` +
+          `  p99.9 ${r.p999.toFixed(2)}  max ${r.max.toFixed(1)} ms  generator late p99 ${(r.sendLagP99 ?? 0).toFixed(1)} ms` +
+          (errors ? `  ERRORS ${errors}` : '') +
+          '\n',
+      );
+    } finally {
+      await fleet.stopAll();
+    }
+  }
+}
+process.stdout.write(`\np99 ms at ${rate} req/s, ${repeat} run(s) of ${seconds} s each:\n`);
+for (const [label, xs] of p99s)
+  process.stdout.write(`  ${label.padEnd(40)}  ${xs.map((x) => x.toFixed(2)).join('  ')}\n`);
+process.exit(failed ? 1 : 0);
