@@ -75,7 +75,7 @@ export const MEANINGS = {
   'shadow.maxLoopUtilization':
     'while the event loop was busier than this over the last 250 ms (all work counted), new shadow runs are skipped as `overload`; 1: never',
   'shadow.maxRunsPerSecond':
-    'new shadow runs a slice may start per second in one replica, paced one per 1/rate s (the rest skipped as `rate`), so runs never start or finish in bunches; 0: no limit',
+    'new shadow runs a slice may start per second in one replica, paced one per 1/rate s (the rest skipped as `rate`), so runs never start or finish in bunches; `gateway replay` traffic is not paced; 0: no limit',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

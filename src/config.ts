@@ -160,6 +160,7 @@ export const ConfigSchema = z
         /**
          * Shadow runs a slice may start per second in this process (0: no limit). Admissions are paced, one per
          * 1/rate s at most, so that runs never start, and so never finish, in bunches; the rest are skipped (`rate`).
+         * Requests from `gateway replay` are not paced (the replay has its own rate limit).
          */
         maxRunsPerSecond: z.number().min(0).default(20),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */

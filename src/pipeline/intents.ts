@@ -249,7 +249,7 @@ export function createIntentRouter(kit: IntentKit) {
     if (plan.target === 'legacy') {
       count(stats.routing, plan.reason);
       metrics.routing.labels(slice, 'legacy', plan.reason).inc();
-      if (plan.shadow && kit.shadow.admit(slice)) {
+      if (plan.shadow && kit.shadow.admit(slice, req.headers['x-gateway-replay'] === undefined)) {
         stats.shadowed++;
         toLegacy(plan.reason, false, shadowCapture(rt, req, turn, requestId));
         return;

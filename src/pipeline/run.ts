@@ -556,7 +556,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     done: (r: ForwardResult) => void,
   ): void {
     const slice = rt.spec.slice;
-    if (!shadow.admit(slice)) {
+    if (!shadow.admit(slice, req.headers['x-gateway-replay'] === undefined)) {
       forwardLegacy(req, res, requestId, undefined, extra, done);
       return;
     }

@@ -58,8 +58,11 @@ export interface ShadowJob {
  * diffed per field (src/shadow/compare); the masked record goes to the diff store. Never awaited by the client.
  */
 export interface ShadowRunner {
-  /** Reserve a slot; false when sampled out or at the cap (counted by reason). */
-  admit(slice: string): boolean;
+  /**
+   * Reserve a slot; false when sampled out or at a cap (counted by reason). `paced: false` skips the per-slice pace
+   * (`gateway replay` traffic: its own rate limit applies, and QA expects every replayed request compared).
+   */
+  admit(slice: string, paced?: boolean): boolean;
   skip(slice: string, reason: SkipReason): void;
   /** Runs the candidate after legacy answered; releases the slot. */
   run(job: ShadowJob): void;
@@ -271,7 +274,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   }
 
   return {
-    admit(slice) {
+    admit(slice, paced = true) {
       if (opts.maxConcurrent === 0) {
         countSkip(slice, 'disabled');
         return false;
@@ -288,7 +291,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         countSkip(slice, 'concurrency');
         return false;
       }
-      if (!pace.take(slice)) {
+      if (paced && !pace.take(slice)) {
         countSkip(slice, 'rate');
         return false;
       }

@@ -92,3 +92,36 @@ describe('shadow runs', () => {
     await s.waitFor(() => s.gw.deps.shadow.inFlight() === 0);
   });
 });
+
+describe('shadow pace', () => {
+  let paced: Stack;
+  beforeAll(async () => {
+    paced = await startStack({
+      routes: [{ ...spec, handler: candidate }],
+      overrides: { shadow: { deadlineMs: 200, maxRunsPerSecond: 0.5 } },
+    });
+    paced.shadow('tickets.get', true);
+    await paced.waitFor(() => paced.gw.deps.flags.slice('tickets.get').stage === 'shadow');
+  });
+  afterAll(async () => {
+    await paced.close();
+  });
+  const count = (name: string, labels: Record<string, string>) =>
+    paced.metric(name, { slice: 'tickets.get', ...labels });
+
+  it('starts at most maxRunsPerSecond runs per slice, counts the rest as rate, and does not pace replayed requests', async () => {
+    const before = await count('gateway_shadow_comparisons_total', { result: 'match' });
+    // One run per 2 s: of three requests in a row, the first is compared and the other two are skipped.
+    for (let i = 0; i < 3; i++) expect((await get(`${paced.gw.publicUrl}${url}`)).status).toBe(200);
+    expect(await count('gateway_shadow_skipped_total', { reason: 'rate' })).toBe(2);
+    // `gateway replay` traffic has its own rate limit: every replayed request is compared.
+    for (let i = 0; i < 3; i++) {
+      const r = await get(`${paced.gw.publicUrl}${url}`, { 'x-gateway-replay': 'run-pace' });
+      expect(r.status).toBe(200);
+    }
+    await paced.waitFor(
+      async () => (await count('gateway_shadow_comparisons_total', { result: 'match' })) === before + 4,
+    );
+    expect(await count('gateway_shadow_skipped_total', { reason: 'rate' })).toBe(2);
+  });
+});
