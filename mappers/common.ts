@@ -148,12 +148,7 @@ export function legacyTimestampToIso(v: unknown, path: string, timeZone = 'UTC')
   ) {
     throw new MappingError(`${path} is not a valid date`, [`${path}: ${s}`]);
   }
-  // Two passes: the offset at the wall-clock guess can differ from the offset at the real instant near DST changes.
-  let ms = utcGuess;
-  if (timeZone !== 'UTC') {
-    ms = utcGuess - zoneOffsetMs(utcGuess, timeZone);
-    ms = utcGuess - zoneOffsetMs(ms, timeZone);
-  }
+  const ms = timeZone === 'UTC' ? utcGuess : wallClockToInstant(utcGuess, timeZone);
   const iso = new Date(ms).toISOString();
   // 99991231 235959 west of Greenwich is in the year 10000, which ISO writes `+010000-…` and no contract accepts.
   if (iso.length !== 24) throw new MappingError(`${path} is out of range`, [`${path}: ${s} in ${timeZone}`]);
@@ -175,6 +170,30 @@ export function isoToLegacyTimestamp(iso: string | null, opts: { timeZone?: stri
 
 /** Offset of `timeZone` from UTC at the instant `ms`, in ms (positive east of Greenwich). */
 const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A wall-clock time in `timeZone` (given as if it were UTC) → the instant, the same way east and west of Greenwich.
+ * The zone's offsets a day before and a day after are the only ones that can apply (no zone changes its offset twice
+ * within two days): each gives a candidate instant, which is real if the zone has that offset at that instant.
+ * - one real candidate: it (the usual case, and the only one away from a change);
+ * - two (the repeated hour when clocks go back): the later instant, as customer and order mappers document;
+ * - none (the hour skipped when clocks go forward): read with the offset before the change, so the time moves forward
+ *   by the gap (Berlin 20240331 023000 → 03:30 CEST, New York 20180311 023000 → 03:30 EDT).
+ */
+function wallClockToInstant(wall: number, timeZone: string): number {
+  const before = zoneOffsetMs(wall - DAY_MS, timeZone);
+  const after = zoneOffsetMs(wall + DAY_MS, timeZone);
+  const early = wall - before;
+  if (before === after) return early;
+  const late = wall - after;
+  const earlyReal = zoneOffsetMs(early, timeZone) === before;
+  const lateReal = zoneOffsetMs(late, timeZone) === after;
+  if (earlyReal && lateReal) return Math.max(early, late);
+  if (lateReal) return late;
+  return early;
+}
 
 function zoneOffsetMs(ms: number, timeZone: string): number {
   let f = FORMATTERS.get(timeZone);

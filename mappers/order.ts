@@ -111,9 +111,8 @@ const legacyPath = (owner: string, key?: string) =>
   ['Order', ...(owner === '' ? [] : owner.split('/')), ...(key === undefined ? [] : [display(key)])].join('.');
 
 /**
- * Wall clock in `timeZone` → ISO UTC. legacyTimestampToIso takes the zone offset at the wrong instant within an hour
- * of a DST change (20240331 013000 Berlin gives 23:30Z, not 00:30Z); a second pass with the offset at the first
- * result fixes that. The repeated autumn hour resolves to the later instant; a time in the spring gap moves forward.
+ * Wall clock in `timeZone` → ISO UTC (mappers/common.ts: the repeated autumn hour resolves to the later instant, a
+ * time in the spring gap moves forward by the gap, east and west of Greenwich alike).
  */
 export function wallClockToIso(v: unknown, path: string, timeZone: string): string | null {
   return legacyTimestampToIso(v, path, timeZone);

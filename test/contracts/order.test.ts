@@ -127,6 +127,9 @@ describe('Order contract', () => {
   it('contract → legacy XML → contract is the identity in other zones too', () => {
     fc.assert(
       fc.property(orderV1, fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'), (o, timeZone) => {
+        // As for Berlin above: the first pass of this zone's repeated autumn hour reads back as the second.
+        const hourLater = new Date(Date.parse(o.placedAt) + 3_600_000).toISOString();
+        fc.pre(isoToLegacyTimestamp(o.placedAt, { timeZone }) !== isoToLegacyTimestamp(hourLater, { timeZone }));
         const xml = renderOrderStatusResponse(o, undefined, { timeZone });
         expect(orderFromLegacy(wireToOrder(xml), { timeZone }).value).toEqual(o);
       }),

@@ -124,6 +124,19 @@ describe('legacy-dialect converters', () => {
     expect(legacyTimestampToIso('99991231 235959', 'TS', 'UTC')).toBe('9999-12-31T23:59:59Z');
   });
 
+  it('the repeated autumn hour reads as its later instant and the skipped spring hour moves forward, west of Greenwich too', () => {
+    // Found by the order contract property (seed 500586214): New York's repeated 01:00 read as 05:00Z (EDT), the
+    // earlier instant, where Berlin's read as the later one, so 06:00Z (EST) did not survive the round trip.
+    expect(legacyTimestampToIso('20181104 010000', 'TS', 'America/New_York')).toBe('2018-11-04T06:00:00Z');
+    expect(legacyTimestampToIso('20241027 023000', 'TS', 'Europe/Berlin')).toBe('2024-10-27T01:30:00Z');
+    expect(legacyTimestampToIso('20180311 023000', 'TS', 'America/New_York')).toBe('2018-03-11T07:30:00Z'); // 03:30 EDT
+    expect(legacyTimestampToIso('20240331 023000', 'TS', 'Europe/Berlin')).toBe('2024-03-31T01:30:00Z'); // 03:30 CEST
+    // Either side of a change, and far from one, a wall time has one reading.
+    expect(legacyTimestampToIso('20181104 003000', 'TS', 'America/New_York')).toBe('2018-11-04T04:30:00Z');
+    expect(legacyTimestampToIso('20181104 020000', 'TS', 'America/New_York')).toBe('2018-11-04T07:00:00Z');
+    expect(legacyTimestampToIso('20240115 120000', 'TS', 'Asia/Kolkata')).toBe('2024-01-15T06:30:00Z');
+  });
+
   it('decimal strings of numbers JavaScript prints in exponent form, and without a fraction', () => {
     expect(decimalString(5e-7, 'X', 2)).toBe('0.00');
     expect(decimalString(1.5e-5, 'X', 6)).toBe('0.000015');
