@@ -27,14 +27,17 @@ const candidate: NewHandler = async (req, ctx) => {
 };
 const spec = ROUTE_TABLE.find((r) => r.id === 'tickets.get') as RouteSpec;
 
+/** A stack whose tickets.get slice runs `candidate` in the shadow of legacy, with these shadow settings. */
+async function shadowStack(shadow: { deadlineMs: number; maxConcurrent?: number; maxRunsPerSecond?: number }) {
+  const st = await startStack({ routes: [{ ...spec, handler: candidate }], overrides: { shadow } });
+  st.shadow('tickets.get', true);
+  await st.waitFor(() => st.gw.deps.flags.slice('tickets.get').stage === 'shadow');
+  return st;
+}
+
 let s: Stack;
 beforeAll(async () => {
-  s = await startStack({
-    routes: [{ ...spec, handler: candidate }],
-    overrides: { shadow: { deadlineMs: 200, maxConcurrent: 4 } },
-  });
-  s.shadow('tickets.get', true);
-  await s.waitFor(() => s.gw.deps.flags.slice('tickets.get').stage === 'shadow');
+  s = await shadowStack({ deadlineMs: 200, maxConcurrent: 4 });
 });
 afterAll(async () => {
   await s.close();
@@ -96,12 +99,7 @@ describe('shadow runs', () => {
 describe('shadow pace', () => {
   let paced: Stack;
   beforeAll(async () => {
-    paced = await startStack({
-      routes: [{ ...spec, handler: candidate }],
-      overrides: { shadow: { deadlineMs: 200, maxRunsPerSecond: 0.5 } },
-    });
-    paced.shadow('tickets.get', true);
-    await paced.waitFor(() => paced.gw.deps.flags.slice('tickets.get').stage === 'shadow');
+    paced = await shadowStack({ deadlineMs: 200, maxRunsPerSecond: 0.5 });
   });
   afterAll(async () => {
     await paced.close();
