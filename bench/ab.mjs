@@ -13,15 +13,15 @@
  *     'gateway-shadow={"shadow":{"maxRunsPerSecond":0}}' gateway-shadow
  *
  * Prints one line per run and, at the end, each variant's p99 over the repeats. Exit code 1 on errors (non-2xx or
- * socket errors in any run). BENCH_NICE and BENCH_GATEWAY_NODE_FLAGS apply as in the bench.
+ * socket errors in any run). BENCH_NICE, BENCH_PIN, BENCH_UPSTREAM_CPU and BENCH_GATEWAY_NODE_FLAGS apply as in the
+ * bench, and the requests carry the bench's headers.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { startFleet } from './lib/fleet.mjs';
+import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
 
-const HEADERS = { accept: 'application/json', 'user-agent': 'zendesk-api-client-bench/1.0' };
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -51,10 +51,7 @@ const variants = positionals.map((spec) => {
   const options = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
   return { label: spec, target: { ...target, options: { ...target.options, ...options } } };
 });
-const pin = os.availableParallelism() >= 2;
-const topo = pin
-  ? { load: 0, server: 1, upstream: os.availableParallelism() >= 3 ? 2 : 1 }
-  : { load: null, server: null, upstream: null };
+const topo = topology(os.availableParallelism(), process.env);
 const outDir = new URL('../.bench/', import.meta.url).pathname;
 
 const p99s = new Map(variants.map((v) => [v.label, []]));

@@ -16,9 +16,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
-import { hasCommand, killAll, niceness } from './lib/children.mjs';
+import { killAll, niceness } from './lib/children.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
-import { GATEWAY_NODE_FLAGS, startFleet } from './lib/fleet.mjs';
+import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
 import { analyzeProfile, formatProfile } from './lib/profile.mjs';
 import {
@@ -62,13 +62,6 @@ function commandLine(cmd) {
   return [...vars, cmd].join(' ');
 }
 
-/** Sent on every request to every target: what a Zendesk-style API client sends. */
-const HEADERS = {
-  accept: 'application/json',
-  authorization: 'Basic YWdlbnRAZXhhbXBsZS5jb20vdG9rZW46YmVuY2gtdG9rZW4=',
-  'user-agent': 'zendesk-api-client-bench/1.0',
-};
-
 function pickTargets() {
   const wanted =
     env.BENCH_TARGETS?.split(',').map((s) => s.trim()) ??
@@ -77,12 +70,6 @@ function pickTargets() {
   const unknown = wanted.filter((w) => !TARGETS.some((t) => t.name === w));
   if (unknown.length) throw new Error(`BENCH_TARGETS: unknown target(s) ${unknown.join(', ')}`);
   return TARGETS.filter((t) => wanted.includes(t.name));
-}
-
-function topology(nproc) {
-  if (env.BENCH_PIN === '0' || nproc < 2 || !hasCommand('taskset')) return { load: null, server: null, upstream: null };
-  const upstream = env.BENCH_UPSTREAM_CPU !== undefined ? Number(env.BENCH_UPSTREAM_CPU) : nproc >= 3 ? 2 : 1;
-  return { load: 0, server: 1, upstream };
 }
 
 const fmtRun = (r) =>
@@ -162,7 +149,7 @@ async function sliceChecks(t, srv, url) {
 
 async function main() {
   if (SOAK) {
-    const topo = topology(os.availableParallelism());
+    const topo = topology(os.availableParallelism(), env);
     const command = commandLine('npm run bench -- --soak');
     return runSoak({ root: ROOT, outDir: OUT, env, headers: HEADERS, topo, command });
   }
@@ -177,7 +164,7 @@ async function main() {
   const rateSetting = setting('BENCH_RATE', null, { allowZero: true });
   const rateTool = env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'paced';
   const nproc = os.availableParallelism();
-  const topo = topology(nproc);
+  const topo = topology(nproc, env);
   mkdirSync(OUT, { recursive: true });
   const tool = chooseTool(env.BENCH_TOOL);
   const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();

@@ -168,9 +168,6 @@ export function isoToLegacyTimestamp(iso: string | null, opts: { timeZone?: stri
     : `${date} ${p(local.getUTCHours())}${p(local.getUTCMinutes())}${p(local.getUTCSeconds())}`;
 }
 
-/** Offset of `timeZone` from UTC at the instant `ms`, in ms (positive east of Greenwich). */
-const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
-
 const DAY_MS = 86_400_000;
 
 /**
@@ -195,6 +192,9 @@ function wallClockToInstant(wall: number, timeZone: string): number {
   return early;
 }
 
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of `timeZone` from UTC at the instant `ms`, in ms (positive east of Greenwich). */
 function zoneOffsetMs(ms: number, timeZone: string): number {
   let f = FORMATTERS.get(timeZone);
   if (!f) {

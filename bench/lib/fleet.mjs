@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS as SHIPPED_FLAGS } from '../../dist/src/runtime.js';
 import { waitReady } from './checks.mjs';
-import { startServer } from './children.mjs';
+import { hasCommand, startServer } from './children.mjs';
 import { writeFlagsFile } from './targets.mjs';
 
 /** BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces the shipped V8 flags of the gateway children: for A/B runs. */
@@ -16,6 +16,20 @@ export const GATEWAY_NODE_FLAGS =
   process.env.BENCH_GATEWAY_NODE_FLAGS !== undefined
     ? process.env.BENCH_GATEWAY_NODE_FLAGS.split(' ').filter(Boolean)
     : SHIPPED_FLAGS;
+
+/** Sent on every request to every target: what a Zendesk-style API client sends. */
+export const HEADERS = {
+  accept: 'application/json',
+  authorization: 'Basic YWdlbnRAZXhhbXBsZS5jb20vdG9rZW46YmVuY2gtdG9rZW4=',
+  'user-agent': 'zendesk-api-client-bench/1.0',
+};
+
+/** CPUs of the load generator, the server under test and the upstream (BENCH_PIN, BENCH_UPSTREAM_CPU; null: unpinned). */
+export function topology(nproc, env) {
+  if (env.BENCH_PIN === '0' || nproc < 2 || !hasCommand('taskset')) return { load: null, server: null, upstream: null };
+  const upstream = env.BENCH_UPSTREAM_CPU !== undefined ? Number(env.BENCH_UPSTREAM_CPU) : nproc >= 3 ? 2 : 1;
+  return { load: 0, server: 1, upstream };
+}
 
 const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 

@@ -357,7 +357,7 @@ function createTurns(sliceMs: number) {
 }
 
 /**
- * Admission pacing per slice: a token bucket of one token, refilled at `perSecond`. Without it the runs that free their
+ * Admission pacing per slice: after an admission the next one is due 1/`perSecond` s later. Without it the runs that free their
  * slots together (a batch timing out at the shadow deadline, candidates that answer in the same time) are replaced at
  * once, start together and finish together again: their synchronous work and the optimising compiler's work on the
  * paths they take arrive in bursts, which is what client latency notices. One admission per 1/rate s spreads them.
