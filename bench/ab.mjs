@@ -16,6 +16,7 @@
  * socket errors in any run). BENCH_NICE, BENCH_PIN, BENCH_UPSTREAM_CPU and BENCH_GATEWAY_NODE_FLAGS apply as in the
  * bench, and the requests carry the bench's headers.
  */
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
@@ -53,6 +54,7 @@ const variants = positionals.map((spec) => {
 });
 const topo = topology(os.availableParallelism(), process.env);
 const outDir = new URL('../.bench/', import.meta.url).pathname;
+mkdirSync(outDir, { recursive: true });
 
 const p99s = new Map(variants.map((v) => [v.label, []]));
 let failed = false;

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { CounterTally, TallyHistogram } from './tally.js';
 
 /**
  * All gateway metrics (DESIGN §8), one Registry per app so tests and replicas in one process never share counters.
@@ -9,6 +10,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
   const registers = [registry];
+  const requestTally = new CounterTally();
   return {
     registry,
     requests: new Counter({
@@ -16,8 +18,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Requests answered by the gateway, by route, slice, who served them and outcome.',
       labelNames: ['route', 'slice', 'served_by', 'outcome'] as const,
       registers,
+      collect() {
+        requestTally.fold(this);
+      },
     }),
-    duration: new Histogram({
+    /** The request path's children of `requests` (counted locally, added to it when the metrics are read). */
+    requestTally,
+    /** Request path only: children are plain counters (tally.ts), so keep them rather than calling labels() per request. */
+    duration: new TallyHistogram({
       name: 'gateway_request_duration_seconds',
       help: 'Time from request start to the end of the response headers+body, by route and who served it.',
       labelNames: ['route', 'served_by'] as const,

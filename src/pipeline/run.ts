@@ -135,8 +135,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const exposeHeaders = config.pipeline.exposeDecisionHeaders;
   const accessLog = config.log.access;
   const redactedParams = new Set([...SECRET_QUERY_PARAMS, ...config.log.redactQueryParams].map((p) => p.toLowerCase()));
-  const passthroughOk = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'ok');
-  const passthroughErr = metrics.requests.labels('passthrough', 'passthrough', 'legacy', 'error');
+  const passthroughOk = metrics.requestTally.child('passthrough', 'passthrough', 'legacy', 'ok');
+  const passthroughErr = metrics.requestTally.child('passthrough', 'passthrough', 'legacy', 'error');
   const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
   const passthroughLog = logger.child({
     route: 'passthrough',
@@ -147,7 +147,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     fallback: false,
   });
   // Metric children found without prom-client's per-call label hashing (src/observability/children.ts).
-  const requestsBy = childCache4((route, slice, by, outcome) => metrics.requests.labels(route, slice, by, outcome));
+  const requestsBy = childCache4((route, slice, by, outcome) => metrics.requestTally.child(route, slice, by, outcome));
   const durationBy = childCache2((route, by) => metrics.duration.labels(route, by));
   const routingBy = childCache3((slice, target, reason) => metrics.routing.labels(slice, target, reason));
   const fallbacksBy = childCache2((slice, reason) => metrics.fallbacks.labels(slice, reason));

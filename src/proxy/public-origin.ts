@@ -9,12 +9,20 @@ export function createPublicOrigin(opts: { publicUrl?: string | undefined; allow
   const fixed = opts.publicUrl ? new URL(opts.publicUrl).origin : null;
   const allowed = new Set(opts.allowedHosts.map((h) => h.toLowerCase()));
   let listenOrigin = 'http://127.0.0.1';
+  // The last allowed Host and its origin: clients send the same Host again and again, and returning the same string
+  // object lets the rewriter's per-origin cache find it without hashing a new string per request.
+  let lastHost = '';
+  let lastOrigin = '';
   return {
     resolve(req: IncomingMessage): string {
       if (fixed) return fixed;
       const host = req.headers.host;
-      if (host !== undefined && allowed.has(host.toLowerCase())) return `http://${host}`;
-      return listenOrigin;
+      if (host === undefined) return listenOrigin;
+      if (host === lastHost) return lastOrigin;
+      if (!allowed.has(host.toLowerCase())) return listenOrigin;
+      lastHost = host;
+      lastOrigin = `http://${host}`;
+      return lastOrigin;
     },
     /** Called once the public port is bound; the bound authority and its localhost aliases become allowed. */
     setListenAddress(host: string, port: number) {
