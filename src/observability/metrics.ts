@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { CounterTally, TallyHistogram } from './tally.js';
+import { TallyHistogram, talliedCounter } from './tally.js';
 
 /**
  * All gateway metrics (DESIGN §8), one Registry per app so tests and replicas in one process never share counters.
@@ -10,20 +10,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
   const registers = [registry];
-  const requestTally = new CounterTally();
   return {
     registry,
-    requests: new Counter({
+    // The counters the request path touches are tallied (tally.ts): `.tally(...)` children count locally and are
+    // added to the counter when the metrics are read; `.labels(...)` works as usual everywhere else.
+    requests: talliedCounter({
       name: 'gateway_requests_total',
       help: 'Requests answered by the gateway, by route, slice, who served them and outcome.',
       labelNames: ['route', 'slice', 'served_by', 'outcome'] as const,
       registers,
-      collect() {
-        requestTally.fold(this);
-      },
     }),
-    /** The request path's children of `requests` (counted locally, added to it when the metrics are read). */
-    requestTally,
     /** Request path only: children are plain counters (tally.ts), so keep them rather than calling labels() per request. */
     duration: new TallyHistogram({
       name: 'gateway_request_duration_seconds',
@@ -32,13 +28,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    fallbacks: new Counter({
+    fallbacks: talliedCounter({
       name: 'gateway_fallbacks_total',
       help: 'Requests the plan sent to the new path that legacy answered instead, by slice and reason.',
       labelNames: ['slice', 'reason'] as const,
       registers,
     }),
-    routing: new Counter({
+    routing: talliedCounter({
       name: 'gateway_routing_decisions_total',
       help: 'Routing decisions per slice: which side the plan chose and why (flag_on, flag_off, kill_switch, pinned, flags_stale, body_too_large).',
       labelNames: ['slice', 'target', 'reason'] as const,
@@ -50,7 +46,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['slice', 'result'] as const,
       registers,
     }),
-    shadowSkipped: new Counter({
+    shadowSkipped: talliedCounter({
       name: 'gateway_shadow_skipped_total',
       help: 'Requests selected for shadowing that were not shadowed, by reason.',
       labelNames: ['slice', 'reason'] as const,
@@ -80,7 +76,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['slice'] as const,
       registers,
     }),
-    mappingGaps: new Counter({
+    mappingGaps: talliedCounter({
       name: 'gateway_mapping_gaps_total',
       help: 'Legacy fields a mapper did not place into the contract (carried through), by slice.',
       labelNames: ['slice'] as const,

@@ -1,4 +1,4 @@
-import type { Counter, Metric, Registry } from 'prom-client';
+import { Counter, type CounterConfiguration, type Metric, type Registry } from 'prom-client';
 
 /**
  * Request-path metrics without prom-client's per-call cost. A prom-client child's `inc()` / `observe()` rebuilds the
@@ -47,6 +47,20 @@ export class CounterTally {
       counter.labels(...e.values).inc(n);
     }
   }
+}
+
+/** A prom-client Counter whose `tally(...values)` children count locally (keep them: each call makes a new one). */
+export type TalliedCounter<L extends string> = Counter<L> & { tally(...values: string[]): TallyChild };
+
+export function talliedCounter<L extends string>(config: CounterConfiguration<L>): TalliedCounter<L> {
+  const local = new CounterTally();
+  const counter = new Counter<L>({
+    ...config,
+    collect() {
+      local.fold(this as unknown as Counter<string>);
+    },
+  });
+  return Object.assign(counter, { tally: (...values: string[]) => local.child(...values) });
 }
 
 export interface HistogramChild {

@@ -135,8 +135,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const exposeHeaders = config.pipeline.exposeDecisionHeaders;
   const accessLog = config.log.access;
   const redactedParams = new Set([...SECRET_QUERY_PARAMS, ...config.log.redactQueryParams].map((p) => p.toLowerCase()));
-  const passthroughOk = metrics.requestTally.child('passthrough', 'passthrough', 'legacy', 'ok');
-  const passthroughErr = metrics.requestTally.child('passthrough', 'passthrough', 'legacy', 'error');
+  const passthroughOk = metrics.requests.tally('passthrough', 'passthrough', 'legacy', 'ok');
+  const passthroughErr = metrics.requests.tally('passthrough', 'passthrough', 'legacy', 'error');
   const passthroughDur = metrics.duration.labels('passthrough', 'legacy');
   const passthroughLog = logger.child({
     route: 'passthrough',
@@ -147,11 +147,11 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     fallback: false,
   });
   // Metric children found without prom-client's per-call label hashing (src/observability/children.ts).
-  const requestsBy = childCache4((route, slice, by, outcome) => metrics.requestTally.child(route, slice, by, outcome));
+  const requestsBy = childCache4((route, slice, by, outcome) => metrics.requests.tally(route, slice, by, outcome));
   const durationBy = childCache2((route, by) => metrics.duration.labels(route, by));
-  const routingBy = childCache3((slice, target, reason) => metrics.routing.labels(slice, target, reason));
-  const fallbacksBy = childCache2((slice, reason) => metrics.fallbacks.labels(slice, reason));
-  const gapsBy = childCache1((slice) => metrics.mappingGaps.labels(slice));
+  const routingBy = childCache3((slice, target, reason) => metrics.routing.tally(slice, target, reason));
+  const fallbacksBy = childCache2((slice, reason) => metrics.fallbacks.tally(slice, reason));
+  const gapsBy = childCache1((slice) => metrics.mappingGaps.tally(slice));
   let seq = 0;
   const idPrefix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 

@@ -118,8 +118,9 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const turn = turns.turn;
   let inFlight = 0;
   let idle: (() => void) | null = null;
-  // The skip counter is hit by nearly every shadowed request under load: its children are cached per slice and reason.
-  const skipCounter = childCache2((slice, reason) => metrics.shadowSkipped.labels(slice, reason));
+  // The skip counter is hit by nearly every shadowed request under load: its local-count children (tally.ts) are
+  // cached per slice and reason.
+  const skipCounter = childCache2((slice, reason) => metrics.shadowSkipped.tally(slice, reason));
   const countSkip = (slice: string, reason: SkipReason): void => skipCounter(slice, reason).inc();
   const done = () => {
     inFlight--;

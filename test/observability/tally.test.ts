@@ -113,8 +113,15 @@ describe('CounterTally', () => {
 
   it('is what the gateway’s request counter and duration histogram read from', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    m.requestTally.child('passthrough', 'passthrough', 'legacy', 'ok').inc();
+    m.requests.tally('passthrough', 'passthrough', 'legacy', 'ok').inc();
     m.duration.labels('passthrough', 'legacy').observe(0.003);
+    const rate = m.shadowSkipped.tally('tickets.get', 'rate');
+    rate.inc();
+    rate.inc();
+    m.shadowSkipped.labels('tickets.get', 'rate').inc(); // labels() on a tallied counter still counts
+    expect((await m.shadowSkipped.get()).values).toEqual([
+      expect.objectContaining({ labels: { slice: 'tickets.get', reason: 'rate' }, value: 3 }),
+    ]);
     const text = await m.registry.metrics();
     expect(text).toContain(
       'gateway_requests_total{route="passthrough",slice="passthrough",served_by="legacy",outcome="ok"} 1',
