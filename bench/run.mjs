@@ -76,6 +76,7 @@ const fmtRun = (r) =>
   `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms` +
   (r.serverUsPerReq === null ? '' : `  server CPU ${r.serverUsPerReq.toFixed(0)} µs/req`) +
   (r.window?.eld ? `  loop delay p99 ${r.window.eld.p99.toFixed(1)} ms` : '') +
+  (r.window?.gc?.major ? `  full GCs ${r.window.gc.major} (${r.window.gc.majorMs.toFixed(0)} ms)` : '') +
   (r.foreignPct === null ? '' : `  other load on its CPU ${r.foreignPct.toFixed(0)}%`) +
   (r.sendLagP99 > 5 ? `  GENERATOR LATE p99 ${r.sendLagP99.toFixed(1)} ms` : '') +
   (r.non2xx + r.socketErrors ? `  ERRORS non-2xx ${r.non2xx} socket ${r.socketErrors}` : '');

@@ -20,6 +20,11 @@ const maxOf = (xs) => {
   const v = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x));
   return v.length ? Math.max(...v) : Number.NaN;
 };
+/** Sum of the reported values; null when none was reported. */
+const sumOf = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) : null;
+};
 
 /**
  * rounds: [{ rps, p50, p99, p999, non2xx, socketErrors, serverUsPerReq, foreignPct, window: { rss, eld } }] per
@@ -51,6 +56,9 @@ export function summarise(targets, roundsByTarget, baselineOf = (t) => t.baselin
       rssMB: last?.rss ? last.rss / MB : null,
       eldP99: median(rs.map((r) => r.window?.eld?.p99 ?? Number.NaN)),
       eldMax: maxOf(rs.map((r) => r.window?.eld?.max ?? Number.NaN)),
+      // Full collections inside the measured windows, all rounds together (null: the server did not report them).
+      gcMajor: sumOf(rs.map((r) => r.window?.gc?.major)),
+      gcMajorMs: sumOf(rs.map((r) => r.window?.gc?.majorMs)),
       perRound: rs,
     };
   });
@@ -106,6 +114,7 @@ const FIXED_RATE = [
   ['p99 vs baseline', (r) => f2(r.p99Ratio)],
   ['CPU µs/req (main thread)', (r) => `${f0(r.cpuUsPerReq)} (${f0(r.mainUsPerReq)})`],
   ['loop delay p99 / max ms', (r) => `${f1(r.eldP99)} / ${f1(r.eldMax)}`],
+  ['full GCs (pause ms)', (r) => (r.gcMajor === null ? '–' : `${r.gcMajor} (${f0(r.gcMajorMs)})`)],
   ['RSS MB', (r) => f1(r.rssMB)],
   ['other load', (r) => pct(r.foreignPctMax)],
   ['errors', (r) => `${r.non2xx + r.socketErrors}`],
@@ -205,7 +214,8 @@ export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts })
       ' baseline; "CPU µs/req" is the server process\'s own CPU time per request (in brackets its main thread\'s:' +
       " the rest is V8's GC helpers and libuv's pool); \"loop delay\" the server's" +
       ' event-loop delay (median of the rounds\' p99, worst max); "other load" the worst share of the server\'s CPU' +
-      ' taken by processes outside the bench during a run; "errors" = non-2xx + socket errors.' +
+      ' taken by processes outside the bench during a run; "full GCs" the full (mark-compact) collections inside the' +
+      ' measured windows of all rounds, with their summed pauses; "errors" = non-2xx + socket errors.' +
       ' Method and caveats: docs/benchmark.md.',
     ...(meta.contended?.length
       ? ['', `**Contended rows** (other processes' worst share of the server CPU): ${meta.contended.join(', ')}.`]

@@ -1,9 +1,10 @@
 /**
  * The child side of the bench's process protocol: announce readiness over IPC, stop gracefully on SIGTERM/SIGINT or
  * a `stop` message (so `--cpu-prof` gets to write its profile), die with the parent (IPC disconnect), and report
- * memory and event-loop delay over a measured window (`window-start` / `window-end` messages from the parent).
+ * memory, event-loop delay and garbage collections over a measured window (`window-start` / `window-end` messages
+ * from the parent).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** Timer period of the event-loop delay monitor; the histogram holds period + delay, so it is subtracted. */
 const ELD_RESOLUTION_MS = 10;
@@ -12,7 +13,26 @@ eld.enable();
 
 const ms = (ns) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
 
-/** RSS, heap and event-loop delay (ms beyond the timer period) since the last `window-start`. */
+/**
+ * Collections since the window started: full (mark-sweep-compact) and young-generation, count and pause ms as node
+ * reports them (`gc` performance entries; a full collection's incremental marking steps are not in its pause).
+ */
+const gc = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
+const resetGc = () => Object.assign(gc, { major: 0, majorMs: 0, minor: 0, minorMs: 0 });
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = e.detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.major++;
+      gc.majorMs += e.duration;
+    } else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.minor++;
+      gc.minorMs += e.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** RSS, heap, event-loop delay (ms beyond the timer period) and collections since the last `window-start`. */
 export function windowStats() {
   const m = process.memoryUsage();
   const out = {
@@ -22,6 +42,7 @@ export function windowStats() {
     eld: eld.count
       ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), samples: eld.count }
       : null,
+    gc: { ...gc },
   };
   return out;
 }
@@ -49,10 +70,14 @@ export function stopOnSignal(close) {
     if (m?.type === 'stop') stop(0);
     else if (m?.type === 'window-start') {
       eld.reset();
+      resetGc();
       process.send?.({ type: 'window-started', id: m.id });
     } else if (m?.type === 'window-end' || m?.type === 'sample') {
       process.send?.({ type: 'window', id: m.id, ...windowStats() });
-      if (m.type === 'sample' && m.reset) eld.reset();
+      if (m.type === 'sample' && m.reset) {
+        eld.reset();
+        resetGc();
+      }
     }
   });
   // The orchestrator is gone (crashed or killed): never outlive it.
