@@ -39,6 +39,11 @@ export class CounterTally {
     return entry;
   }
 
+  /** Drops the counts not yet folded (the counter was reset). */
+  clear(): void {
+    for (const e of this.entries) e.n = 0;
+  }
+
   fold(counter: Counter<string>): void {
     for (const e of this.entries) {
       if (e.n === 0) continue;
@@ -60,6 +65,12 @@ export function talliedCounter<L extends string>(config: CounterConfiguration<L>
       local.fold(this as unknown as Counter<string>);
     },
   });
+  // A reset (registry.resetMetrics()) also drops what the children counted since the last read.
+  const reset = counter.reset.bind(counter);
+  counter.reset = () => {
+    local.clear();
+    reset();
+  };
   return Object.assign(counter, { tally: (...values: string[]) => local.child(...values) });
 }
 

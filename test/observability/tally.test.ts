@@ -122,6 +122,11 @@ describe('CounterTally', () => {
     expect((await m.shadowSkipped.get()).values).toEqual([
       expect.objectContaining({ labels: { slice: 'tickets.get', reason: 'rate' }, value: 3 }),
     ]);
+    rate.inc(); // counted, not yet read: a reset drops it as well
+    m.registry.resetMetrics();
+    expect((await m.shadowSkipped.get()).values).toEqual([]);
+    rate.inc();
+    expect((await m.shadowSkipped.get()).values).toEqual([expect.objectContaining({ value: 1 })]);
     const text = await m.registry.metrics();
     expect(text).toContain(
       'gateway_requests_total{route="passthrough",slice="passthrough",served_by="legacy",outcome="ok"} 1',
