@@ -8,22 +8,11 @@ const LABELS = ['route', 'served_by'] as const;
 
 /** The same observations into prom-client's own Histogram and into a TallyHistogram, each in its own registry. */
 function both(observations: Array<[string, string, number]>) {
+  const config = { name: 'h_seconds', help: 'x', labelNames: LABELS, buckets: BUCKETS };
   const promReg = new Registry();
-  const prom = new Histogram({
-    name: 'h_seconds',
-    help: 'x',
-    labelNames: LABELS,
-    buckets: BUCKETS,
-    registers: [promReg],
-  });
+  const prom = new Histogram({ ...config, registers: [promReg] });
   const tallyReg = new Registry();
-  const tally = new TallyHistogram({
-    name: 'h_seconds',
-    help: 'x',
-    labelNames: LABELS,
-    buckets: BUCKETS,
-    registers: [tallyReg],
-  });
+  const tally = new TallyHistogram({ ...config, registers: [tallyReg] });
   for (const [a, b, v] of observations) {
     prom.labels(a, b).observe(v);
     tally.labels(a, b).observe(v);
