@@ -24,28 +24,35 @@ interface CounterEntry extends TallyChild {
 
 /** Local counts for some of a Counter's label sets; `fold(counter)` from the counter's `collect`. */
 export class CounterTally {
-  private readonly entries: CounterEntry[] = [];
+  private readonly entries = new Map<string, CounterEntry>();
 
-  /** A child for one label set (values in the counter's labelNames order); keep it, calls are a property increment. */
+  /**
+   * The child for one label set (values in the counter's labelNames order): the same child for the same values, so a
+   * caller that forgets to keep it costs a key join per call, never a growing list. Keep it anyway on the request path.
+   */
   child(...values: string[]): TallyChild {
-    const entry: CounterEntry = {
-      values,
-      n: 0,
-      inc(by = 1) {
-        this.n += by;
-      },
-    };
-    this.entries.push(entry);
+    const key = values.join('\u0000');
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = {
+        values,
+        n: 0,
+        inc(by = 1) {
+          this.n += by;
+        },
+      };
+      this.entries.set(key, entry);
+    }
     return entry;
   }
 
   /** Drops the counts not yet folded (the counter was reset). */
   clear(): void {
-    for (const e of this.entries) e.n = 0;
+    for (const e of this.entries.values()) e.n = 0;
   }
 
   fold(counter: Counter<string>): void {
-    for (const e of this.entries) {
+    for (const e of this.entries.values()) {
       if (e.n === 0) continue;
       const n = e.n;
       e.n = 0;
@@ -54,7 +61,7 @@ export class CounterTally {
   }
 }
 
-/** A prom-client Counter whose `tally(...values)` children count locally (keep them: each call makes a new one). */
+/** A prom-client Counter whose `tally(...values)` children count locally (keep them: looking one up joins a key). */
 export type TalliedCounter<L extends string> = Counter<L> & { tally(...values: string[]): TallyChild };
 
 export function talliedCounter<L extends string>(config: CounterConfiguration<L>): TalliedCounter<L> {

@@ -146,7 +146,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
     reason: null,
     fallback: false,
   });
-  // Metric children found without prom-client's per-call label hashing (src/observability/children.ts).
+  // Metric children counted locally (src/observability/tally.ts), found again without building a key per request
+  // (src/observability/children.ts).
   const requestsBy = childCache4((route, slice, by, outcome) => metrics.requests.tally(route, slice, by, outcome));
   const durationBy = childCache2((route, by) => metrics.duration.labels(route, by));
   const routingBy = childCache3((slice, target, reason) => metrics.routing.tally(slice, target, reason));

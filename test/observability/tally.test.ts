@@ -87,6 +87,7 @@ describe('CounterTally', () => {
       },
     });
     const ok = tally.child('s1', 'ok');
+    expect(tally.child('s1', 'ok')).toBe(ok); // one child per label set, however often it is asked for
     const err = tally.child('s1', 'error');
     for (let i = 0; i < 5; i++) ok.inc();
     err.inc(2);
