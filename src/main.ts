@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-allocation-site-pretenuring
+#!/usr/bin/env -S node --no-allocation-site-pretenuring --min-semi-space-size=16 --no-memory-reducer
 import { parseCli, USAGE } from './cli/args.js';
 import { ConfigError, loadConfig } from './config.js';
 

@@ -6,4 +6,14 @@
  * the fixed-rate p99 was ~35 ms instead of ~3 ms. Measured with `npm run bench` and --trace-gc on 2 cores
  * (docs/decisions.md #13, which it replaces: the larger young generation of the first version treated the symptom).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
+/*
+ * The young generation is held at its full size (16 MB semi-spaces, node 20's default maximum) and the memory reducer
+ * is off. After a load spike and a quiet spell V8 shrank the young generation to 1 MB semi-spaces, so at a moderate
+ * rate it scavenged three times as often and promoted more; and the memory reducer's heap-shrinking full collection
+ * ran once the allocation rate fell, a 60–80 ms stall for the requests in flight (decision 13).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = [
+  '--no-allocation-site-pretenuring',
+  '--min-semi-space-size=16',
+  '--no-memory-reducer',
+];

@@ -29,4 +29,13 @@ describe('the V8 flags the gateway ships with (src/runtime.ts)', () => {
     const bad = spawnSync(process.execPath, ['--no-such-v8-flag-here', '-e', 'process.exit(0)'], { encoding: 'utf8' });
     expect(bad.status, 'node rejects unknown flags, so the check above can fail').not.toBe(0);
   });
+
+  it('take effect: the young generation starts at its full 16 MB semi-space (node defaults to 1 MB)', () => {
+    const probe =
+      "console.log(require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)";
+    const size = (args: readonly string[]) =>
+      Number(spawnSync(process.execPath, [...args, '-e', probe], { encoding: 'utf8' }).stdout.trim()) / 2 ** 20;
+    expect(size([])).toBeLessThan(16);
+    expect(size(GATEWAY_NODE_FLAGS)).toBe(16);
+  });
 });
