@@ -35,9 +35,17 @@ const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta
 
 /**
  * Returns { servers: Map<target, handle>, upstreams: Map<target, handle>, stopAll() }. profileDir: start the
- * gateways under --cpu-prof writing <target>.cpuprofile there.
+ * gateways under --cpu-prof writing <target>.cpuprofile there. nodeFlags: the gateways' V8 flags (default: the
+ * shipped ones, or BENCH_GATEWAY_NODE_FLAGS).
  */
-export async function startFleet({ targets, topo, outDir, gatewayOptions, profileDir = null }) {
+export async function startFleet({
+  targets,
+  topo,
+  outDir,
+  gatewayOptions,
+  profileDir = null,
+  nodeFlags = GATEWAY_NODE_FLAGS,
+}) {
   const started = [];
   const start = async (opts) => {
     const h = await startServer(opts);
@@ -74,9 +82,9 @@ export async function startFleet({ targets, topo, outDir, gatewayOptions, profil
             `${t.name}.cpuprofile`,
             '--cpu-prof-interval',
             '500',
-            ...GATEWAY_NODE_FLAGS,
+            ...nodeFlags,
           ]
-        : [...GATEWAY_NODE_FLAGS];
+        : [...nodeFlags];
       const gw = await start({
         name: t.name,
         script: server('gateway.mjs'),
