@@ -18,26 +18,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './lib/cli.mjs';
 import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rate: { type: 'string', default: '3200' },
-    seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    repeat: { type: 'string', default: '3' },
-  },
-});
-const num = (name) => {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${values[name]}"`);
-  return n;
-};
-const [rate, seconds, warmup, repeat] = [num('rate'), num('seconds'), num('warmup'), num('repeat')];
+const { values, positionals } = parseBenchArgs({ numbers: { rate: 3200, seconds: 10, warmup: 3, repeat: 3 } });
+const { rate, seconds, warmup, repeat } = values;
 if (positionals.length === 0) {
   process.stderr.write(
     'usage: node bench/ab.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] <target[=json]>…\n',

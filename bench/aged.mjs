@@ -14,27 +14,15 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './lib/cli.mjs';
 import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate } from './lib/load.mjs';
 import { firstPath, TARGETS } from './lib/targets.mjs';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    target: { type: 'string', default: 'gateway' },
-    rate: { type: 'string', default: '1000' },
-    saturate: { type: 'string', default: '30' },
-    idle: { type: 'string', default: '20' },
-    windows: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '10' },
-  },
+const { values, positionals } = parseBenchArgs({
+  numbers: { rate: 1000, saturate: 30, idle: 20, windows: 3, seconds: 10 },
+  strings: { target: 'gateway' },
 });
-const num = (name) => {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${values[name]}"`);
-  return n;
-};
 const target = TARGETS.find((t) => t.name === values.target);
 if (target?.server !== 'gateway') {
   const names = TARGETS.filter((t) => t.server === 'gateway').map((t) => t.name);
@@ -57,23 +45,23 @@ for (const nodeFlags of variants) {
   try {
     const srv = fleet.servers.get(target.name);
     const url = srv.url + firstPath(target);
-    const load = { url, rate: num('rate'), connections: 50, cpu: topo.load, headers: HEADERS };
+    const load = { url, rate: values.rate, connections: 50, cpu: topo.load, headers: HEADERS };
     await runRate({ ...load, seconds: 5 });
     const sat = await runLoad({
       tool,
       url,
-      seconds: num('saturate'),
+      seconds: values.saturate,
       connections: 50,
       cpu: topo.load,
       headers: HEADERS,
     });
-    process.stdout.write(`  saturated ${Math.round(sat.rps)} req/s for ${num('saturate')} s\n`);
+    process.stdout.write(`  saturated ${Math.round(sat.rps)} req/s for ${values.saturate} s\n`);
     const p99s = [];
-    for (let w = 1; w <= num('windows'); w++) {
-      await sleep(num('idle') * 1000);
+    for (let w = 1; w <= values.windows; w++) {
+      await sleep(values.idle * 1000);
       await runRate({ ...load, seconds: 3 });
       await srv.windowStart();
-      const r = await runRate({ ...load, seconds: num('seconds') });
+      const r = await runRate({ ...load, seconds: values.seconds });
       const { gc, heapUsed, rss } = await srv.windowEnd();
       if (srv.crashed) throw new Error(`${srv.name} ${srv.crashed}`);
       p99s.push(r.p99);
@@ -90,5 +78,5 @@ for (const nodeFlags of variants) {
   }
 }
 process.stdout.write(
-  `\nwindow p99 ms at ${num('rate')} req/s after saturation and ${num('idle')} s idle:\n${summary.join('\n')}\n`,
+  `\nwindow p99 ms at ${values.rate} req/s after saturation and ${values.idle} s idle:\n${summary.join('\n')}\n`,
 );
