@@ -5,8 +5,7 @@
  * the next full collection, so whole requests were promoted (~4 KB each), scavenges took 4–7 ms instead of ~1 ms and
  * the fixed-rate p99 was ~35 ms instead of ~3 ms. Measured with `npm run bench` and --trace-gc on 2 cores
  * (docs/decisions.md #13, which it replaces: the larger young generation of the first version treated the symptom).
- */
-/*
+ *
  * The young generation is held at its full size (16 MB semi-spaces, node 20's default maximum) and the memory reducer
  * is off. After a load spike and a quiet spell V8 shrank the young generation to 1 MB semi-spaces, so at a moderate
  * rate it scavenged three times as often and promoted more; and the memory reducer's heap-shrinking full collection
