@@ -47,14 +47,7 @@ for (const nodeFlags of variants) {
     const url = srv.url + firstPath(target);
     const load = { url, rate: values.rate, connections: 50, cpu: topo.load, headers: HEADERS };
     await runRate({ ...load, seconds: 5 });
-    const sat = await runLoad({
-      tool,
-      url,
-      seconds: values.saturate,
-      connections: 50,
-      cpu: topo.load,
-      headers: HEADERS,
-    });
+    const sat = await runLoad({ ...load, tool, seconds: values.saturate });
     process.stdout.write(`  saturated ${Math.round(sat.rps)} req/s for ${values.saturate} s\n`);
     const p99s = [];
     for (let w = 1; w <= values.windows; w++) {

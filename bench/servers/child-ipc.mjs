@@ -17,8 +17,9 @@ const ms = (ns) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
  * Collections since the window started: full (mark-sweep-compact) and young-generation, count and pause ms as node
  * reports them (`gc` performance entries; a full collection's incremental marking steps are not in its pause).
  */
-const gc = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
+const gc = {};
 const resetGc = () => Object.assign(gc, { major: 0, majorMs: 0, minor: 0, minorMs: 0 });
+resetGc();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = e.detail?.kind;
