@@ -52,13 +52,18 @@ for (let k = 1; k <= repeat; k++) {
       const url = fleet.servers.get(v.target.name).info.url + v.target.path.replace('{n}', '1');
       const load = { url, rate, connections: 50, cpu: topo.load, headers: HEADERS };
       await runRate({ ...load, seconds: warmup });
+      const srv = fleet.servers.get(v.target.name);
+      await srv.windowStart();
       const r = await runRate({ ...load, seconds });
+      const w = await srv.windowEnd();
       p99s.get(v.label).push(r.p99);
       const errors = r.non2xx + r.socketErrors;
       if (errors) failed = true;
       process.stdout.write(
         `${k}/${repeat}  ${v.label.padEnd(40)}  ${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}` +
           `  p99.9 ${r.p999.toFixed(2)}  max ${r.max.toFixed(1)} ms  generator late p99 ${(r.sendLagP99 ?? 0).toFixed(1)} ms` +
+          `  loop delay p99 ${w.eld?.p99.toFixed(1) ?? '–'} ms  full GCs ${w.gc.major} (${w.gc.majorMs.toFixed(0)} ms)` +
+          `  scavenges ${w.gc.minor} (${w.gc.minorMs.toFixed(0)} ms)` +
           (errors ? `  ERRORS ${errors}` : '') +
           '\n',
       );

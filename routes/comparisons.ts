@@ -7,6 +7,7 @@ import { MappingError } from '../mappers/mapping-error.js';
 import { ticketFromLegacy } from '../mappers/ticket.js';
 import { parseRequestJson, ticketCreateFromLegacy, ticketUpdateFromLegacy } from '../mappers/ticket-write.js';
 import { rulesFor } from '../src/shadow/compare/infer.js';
+import { nameComparison } from '../src/shadow/compare-protocol.js';
 import type {
   ContractSide,
   Effect,
@@ -204,3 +205,12 @@ export const CUSTOMERS_ADDRESS_COMPARISON: SliceComparison = {
   },
   effectFields: ADDRESS_CHANGE_FIELDS,
 };
+
+/** By name, for the shadow runner's comparison worker, which rebuilds a comparison from its name (functions do not cross threads). */
+export const ROUTE_COMPARISONS: Readonly<Record<string, SliceComparison>> = {
+  TICKETS_GET_COMPARISON,
+  TICKETS_CREATE_COMPARISON,
+  TICKETS_UPDATE_COMPARISON,
+  CUSTOMERS_ADDRESS_COMPARISON,
+};
+for (const [name, comparison] of Object.entries(ROUTE_COMPARISONS)) nameComparison(`route:${name}`, comparison);

@@ -76,6 +76,8 @@ export const MEANINGS = {
     'while the event loop was busier than this over the last 250 ms (all work counted), new shadow runs are skipped as `overload`; 1: never',
   'shadow.maxRunsPerSecond':
     'new shadow runs a slice may start per second in one replica, paced one per 1/rate s (the rest skipped as `rate`), so runs never start or finish in bunches; `gateway replay` traffic is not paced; 0: no limit',
+  'shadow.worker':
+    'judge shadow runs (decode, compare on the contract, mask) in a worker thread at SCHED_IDLE / nice 19, off the thread that serves clients (a 140 KB ticket takes ~13 ms to judge and mask); false: on the main thread, within `shadow.cpuBudget` and in turns',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

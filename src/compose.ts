@@ -25,6 +25,7 @@ import { createTunneler } from './proxy/websocket.js';
 import { createMasker } from './shadow/mask.js';
 import { createNoiseLearner } from './shadow/noise.js';
 import { fileNoisePersistence, redisNoisePersistence } from './shadow/noise-persistence.js';
+import { createCompareOffload } from './shadow/offload.js';
 import { createRecorder } from './shadow/recorder.js';
 import { createShadowRunner } from './shadow/runner.js';
 import { createMemoryDiffStore } from './shadow/store/memory.js';
@@ -123,7 +124,8 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
       })
     : createMemoryState({ auditLogSize: config.admin.auditLogSize });
   const rolling = createRollingCounters({ redis, prefix });
-  const masker = createMasker({ key: config.shadow.maskKey ?? randomBytes(32), freeText: config.shadow.maskFreeText });
+  const maskKey = config.shadow.maskKey ?? randomBytes(32);
+  const masker = createMasker({ key: maskKey, freeText: config.shadow.maskFreeText });
   const diffStore = redis
     ? createRedisDiffStore({ redis, prefix, cap: config.shadow.store.cap })
     : createMemoryDiffStore({ cap: config.shadow.store.cap });
@@ -156,6 +158,15 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
       sampleRate: config.shadow.noise.sampleRate,
     },
     keepMatchBodies: config.shadow.store.keepMatchBodies,
+    offload: config.shadow.worker
+      ? createCompareOffload({
+          maskKey,
+          maskFreeText: config.shadow.maskFreeText,
+          keepMatchBodies: config.shadow.store.keepMatchBodies,
+          noise,
+          logger,
+        })
+      : null,
     onResult: (slice, result) => countComparison(rolling, slice, result),
   });
   const rec = config.shadow.record;
@@ -218,7 +229,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
 
 /** Closes in reverse order of construction. */
 export async function closeDeps(deps: Deps): Promise<void> {
-  await deps.shadow.drain();
+  await deps.shadow.close();
   await deps.noise.close();
   await deps.recorder?.close();
   await deps.diffStore.close();

@@ -163,6 +163,11 @@ export const ConfigSchema = z
          * Requests from `gateway replay` are not paced (the replay has its own rate limit).
          */
         maxRunsPerSecond: z.number().min(0).default(20),
+        /**
+         * Judge shadow runs (decode, compare, mask) in a worker thread at the lowest scheduling priority instead of
+         * on the thread that serves clients. Off: on the main thread, within `cpuBudget` and in turns.
+         */
+        worker: z.boolean().default(true),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

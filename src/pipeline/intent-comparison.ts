@@ -1,6 +1,7 @@
 import { BotReplyV1Schema } from '../../contracts/v1/bot-reply.js';
 import { botReplyFromLegacy } from '../../mappers/bot-reply.js';
 import type { IntentOutcome } from '../../routes/intents/types.js';
+import { nameComparison } from '../shadow/compare-protocol.js';
 import type { ContractSide, SchemaIssue, SliceComparison, WireAnswer } from '../shadow/types.js';
 
 /**
@@ -9,7 +10,7 @@ import type { ContractSide, SchemaIssue, SliceComparison, WireAnswer } from '../
  * bot's and that is fine); what decides what happens next — intent, actions, whether a person takes over — strictly.
  */
 export function botReplyComparison(textThreshold: number): SliceComparison {
-  return {
+  return nameComparison(`bot-reply:${textThreshold}`, {
     contract: 'BotReplyV1',
     toContract(answer: WireAnswer, side): ContractSide {
       try {
@@ -36,7 +37,7 @@ export function botReplyComparison(textThreshold: number): SliceComparison {
       quickReplies: { comparator: 'set' },
       handoff: { comparator: 'strict' },
     },
-  };
+  });
 }
 
 function view(r: {

@@ -47,6 +47,8 @@ export interface NoiseLearner extends NoiseView {
   observe(slice: string, differing: readonly string[]): void;
   /** Samples seen for a slice (for the warm-up of secondary calls). */
   samples(slice: string): number;
+  /** Grows whenever what `noiseOf` answers may have changed (a sample, a decision, merged state). */
+  version(): number;
   list(slice?: string): NoiseEntry[];
   decide(slice: string, path: string, decision: NoiseDecision): NoiseEntry;
   /** Merge persisted state (other replicas, previous runs); counts take the maximum, decisions the newest. */
@@ -75,6 +77,7 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
   const entries = new Map<string, NoiseEntry>();
   const sliceSamples = new Map<string, number>();
   let saveTimer: NodeJS.Timeout | null = null;
+  let version = 0;
   let saving: Promise<void> = Promise.resolve();
 
   function scheduleSave(): void {
@@ -108,6 +111,7 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
   }
 
   function merge(incoming: NoiseEntry): void {
+    version++;
     const k = key(incoming.slice, incoming.path);
     const mine = entries.get(k);
     if (!mine) {
@@ -132,6 +136,7 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
 
   return {
     observe(slice, differing) {
+      version++;
       const n = (sliceSamples.get(slice) ?? 0) + 1;
       sliceSamples.set(slice, n);
       const hit = new Set(differing);
@@ -149,6 +154,7 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
       if (hit.size > 0) scheduleSave();
     },
     samples: (slice) => sliceSamples.get(slice) ?? 0,
+    version: () => version,
     noiseOf(slice, path) {
       const e = entries.get(key(slice, path));
       if (!e) return null;
@@ -169,6 +175,7 @@ export function createNoiseLearner(opts: NoiseOptions): NoiseLearner {
         .sort((a, b) => a.slice.localeCompare(b.slice) || b.differing - a.differing || a.path.localeCompare(b.path));
     },
     decide(slice, path, d) {
+      version++;
       const k = key(slice, path);
       let e = entries.get(k);
       if (!e) {

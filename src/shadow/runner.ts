@@ -4,10 +4,21 @@ import { childCache2 } from '../observability/children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
-import { compareAnswers, decodeWire, normalisePath } from './compare/index.js';
+import {
+  type Judged,
+  judgeRun,
+  type LegacyCapture,
+  noisePaths,
+  type RunMeta,
+  type RunOutcome,
+  recordOf,
+} from './judge.js';
 import type { Masker } from './mask.js';
 import type { NoiseLearner } from './noise.js';
-import type { Comparison, DiffRecord, DiffStore, Effect, ResultClass, SliceComparison, WireAnswer } from './types.js';
+import type { CompareOffload } from './offload.js';
+import type { DiffRecord, DiffStore, Effect, ResultClass, SliceComparison } from './types.js';
+
+export type { LegacyCapture } from './judge.js';
 
 export type SkipReason =
   | 'concurrency'
@@ -23,12 +34,6 @@ export type SkipReason =
   | 'overload'
   /** The slice's shadow runs already started at `shadow.maxRunsPerSecond` (admissions are paced, never bunched). */
   | 'rate';
-
-export interface LegacyCapture {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer | 'truncated' | null;
-}
 
 /** One shadow run: what legacy answered, how to run the candidate, and how to compare. */
 export interface ShadowJob {
@@ -71,6 +76,8 @@ export interface ShadowRunner {
   inFlight(): number;
   /** Resolves when every running shadow call has finished (shutdown). */
   drain(): Promise<void>;
+  /** Drains, then stops the comparison worker. */
+  close(): Promise<void>;
 }
 
 export interface ShadowRunnerOptions {
@@ -82,6 +89,11 @@ export interface ShadowRunnerOptions {
   store: DiffStore;
   masker: Masker;
   noise: NoiseLearner;
+  /**
+   * The comparison worker (src/shadow/offload.ts): when set, runs whose comparison it can rebuild are judged there,
+   * off the thread that serves clients; the CPU budget and turns then only apply to what is judged here.
+   */
+  offload?: CompareOffload | null;
   secondary: { enabled: boolean; warmup: number; sampleRate: number };
   keepMatchBodies: boolean;
   /**
@@ -116,6 +128,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
   const turns = createTurns(opts.turnSliceMs ?? 2);
   const pace = createPace(opts.maxRunsPerSecond ?? 0, now);
   const turn = turns.turn;
+  const offload = opts.offload ?? null;
   let inFlight = 0;
   let idle: (() => void) | null = null;
   // The skip counter is hit by nearly every shadowed request under load: its local-count children (tally.ts) are
@@ -126,10 +139,6 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     inFlight--;
     if (inFlight === 0 && idle) idle();
   };
-
-  function wire(c: LegacyCapture): WireAnswer {
-    return decodeWire(c.status, c.headers, c.body === 'truncated' || c.body === null ? Buffer.alloc(0) : c.body);
-  }
 
   /** Second legacy answer to the same read: every field that differs between the two is a noise sample. */
   async function learnNoise(job: ShadowJob): Promise<void> {
@@ -144,20 +153,57 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     if (again.body === 'truncated') return;
-    await turn();
-    budget.measure(() => {
-      const c = compareAnswers({
-        slice: job.slice,
-        comparison: job.comparison,
-        legacy: wire(job.legacy),
-        candidate: { ok: true, answer: wire(again) },
+    const { slice, comparison } = job;
+    let paths: string[] | null = null;
+    if (offload?.accepts(comparison)) {
+      paths = await offload.noisePaths({ comparison, slice, first: job.legacy, again }).catch((err: unknown) => {
+        logger.debug({ slice, err }, 'comparison worker failed: noise sample taken on the main thread');
+        return null;
       });
-      const paths = new Set<string>();
-      for (const f of [...c.fields, ...c.noise]) paths.add(normalisePath(f.path));
-      for (const g of c.gaps) paths.add(normalisePath(g));
-      opts.noise.observe(job.slice, [...paths]);
+    }
+    if (paths === null) {
+      await turn();
+      try {
+        paths = budget.measure(() => noisePaths(slice, comparison, job.legacy, again));
+      } finally {
+        turns.done();
+      }
+    }
+    opts.noise.observe(slice, paths);
+  }
+
+  /**
+   * Judging on the main thread (no worker, or one that cannot rebuild this comparison): the two heavy synchronous
+   * steps, decode + compare and mask, are timed against the CPU budget and each waits for its turn (one per loop
+   * iteration across all runs, client I/O in between).
+   */
+  async function judgeHere(job: ShadowJob, meta: RunMeta, outcome: RunOutcome, durationMs: number) {
+    await turn();
+    let judged: Judged;
+    try {
+      judged = budget.measure(() =>
+        judgeRun({
+          slice: job.slice,
+          comparison: job.comparison,
+          legacy: job.legacy,
+          request: job.request,
+          outcome,
+          noise: opts.noise,
+        }),
+      );
+    } finally {
+      turns.done();
+    }
+    const record = recordOf(meta, job.comparison?.contract ?? null, judged, {
+      keepMatchBodies: opts.keepMatchBodies,
+      durationMs,
     });
-    turns.done();
+    await turn();
+    try {
+      return { result: judged.comparison.result, record: budget.measure(() => opts.masker.maskRecord(record)) };
+    } finally {
+      turns.done();
+    }
   }
 
   async function execute(job: ShadowJob): Promise<void> {
@@ -171,107 +217,57 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     await learnNoise(job);
+    // Legacy's answer stays raw bytes while the candidate runs (up to the shadow deadline): one buffer held instead
+    // of a decoded JSON tree that every scavenge meanwhile would copy, and that a run skipped above never needs.
     const t0 = performance.now();
-    let candidateEnd = 0;
-    let comparison: Comparison;
-    // The heavy synchronous steps (decode + compare, mask) are timed against the CPU budget and wait for their turn
-    // (one per loop iteration across all runs, client I/O in between). Legacy's answer stays raw bytes while the
-    // candidate runs (up to the shadow deadline): one buffer held instead of a decoded JSON tree that every scavenge
-    // meanwhile would copy, and that a run skipped or refused above never needs.
-    let legacy: WireAnswer | null = null;
-    const decodeLegacy = (): WireAnswer => {
-      legacy ??= wire(job.legacy);
-      return legacy;
-    };
-    // Assigned inside the measured steps below (the casts keep TypeScript from narrowing them to their initial value).
-    let candidateAnswer = null as WireAnswer | null;
-    let effects: Effect[] | undefined;
-    let legacyEffects = undefined as Effect[] | undefined;
+    let outcome: RunOutcome;
     try {
       const out = await withDeadline(opts.deadlineMs, new AbortController(), (s) => job.candidate(s));
-      candidateEnd = performance.now();
-      await turn();
-      comparison = budget.measure(() => {
-        const first = decodeLegacy();
-        const body = typeof out.answer.body === 'string' ? Buffer.from(out.answer.body) : out.answer.body;
-        candidateAnswer = decodeWire(out.answer.status, out.answer.headers, body);
-        effects = out.effects;
-        const derive = job.comparison?.legacyEffects;
-        if (derive && first.status >= 200 && first.status < 300) {
-          legacyEffects = safe(() => derive(job.request, first), []);
-        }
-        return compareAnswers({
-          slice,
-          comparison: job.comparison,
-          legacy: first,
-          candidate: { ok: true, answer: candidateAnswer, ...(effects ? { effects } : {}) },
-          ...(legacyEffects ? { legacyEffects } : {}),
-          noise: opts.noise,
-        });
-      });
+      const { status, headers, body } = out.answer;
+      outcome = { ok: true, status, headers, body, ...(out.effects ? { effects: out.effects } : {}) };
     } catch (err) {
-      candidateEnd ||= performance.now();
       if (err instanceof RequestBodyError) {
         countSkip(slice, 'candidate_deferred');
         return;
       }
-      const timeout = err instanceof DeadlineError;
-      await turn();
-      comparison = budget.measure(() =>
-        compareAnswers({
-          slice,
-          comparison: job.comparison,
-          legacy: decodeLegacy(),
-          candidate: { ok: false, timeout, error: (err as Error)?.message ?? String(err) },
-        }),
-      );
+      outcome = { ok: false, timeout: err instanceof DeadlineError, error: (err as Error)?.message ?? String(err) };
       logger.debug({ slice, err }, 'shadow candidate failed');
     }
-    // Comparing is over: masking (HMAC per PII value) is the other heavy step and takes a turn of its own.
-    turns.done();
-    const durationMs = Math.round((candidateEnd - t0) * 10) / 10;
-    metrics.shadowComparisons.labels(slice, comparison.result).inc();
-    opts.onResult?.(slice, comparison.result);
-    const legacyAnswer = decodeLegacy(); // decoded by either compare step above
-    const keepBodies = comparison.result !== 'match' || comparison.noise.length > 0 || opts.keepMatchBodies;
-    const record: DiffRecord = {
-      ...comparison,
-      id: '', // assigned by the store (the Redis stream id)
-      at: new Date().toISOString(),
+    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    const meta: RunMeta = {
       slice,
       route: job.route,
       requestId: job.requestId,
-      tenant: job.tenant,
-      channel: job.channel,
-      contract: job.comparison?.contract ?? null,
       method: job.method,
       path: job.path,
-      legacy: {
-        status: legacyAnswer.status,
-        body: keepBodies ? (legacyAnswer.json ?? null) : null,
-        ...(legacyEffects ? { effects: legacyEffects } : {}),
-      },
-      candidate: {
-        status: candidateAnswer?.status ?? null,
-        body: keepBodies ? (candidateAnswer?.json ?? null) : null,
-        ...(effects ? { effects } : {}),
-        durationMs,
-      },
+      tenant: job.tenant,
+      channel: job.channel,
       replay: job.replay,
     };
+    let judged: { result: ResultClass; record: DiffRecord } | null = null;
+    if (offload?.accepts(job.comparison)) {
+      const run = { comparison: job.comparison, meta, legacy: job.legacy, request: job.request, outcome, durationMs };
+      judged = await offload.judge(run).catch((err: unknown) => {
+        logger.debug({ slice, err }, 'comparison worker failed: run judged on the main thread');
+        return null;
+      });
+    }
+    judged ??= await judgeHere(job, meta, outcome, durationMs);
+    metrics.shadowComparisons.labels(slice, judged.result).inc();
+    opts.onResult?.(slice, judged.result);
     try {
-      await turn();
-      let masked: DiffRecord;
-      try {
-        masked = budget.measure(() => opts.masker.maskRecord(record));
-      } finally {
-        turns.done();
-      }
-      await opts.store.add(masked);
+      await opts.store.add(judged.record);
     } catch (err) {
       metrics.shadowStoreErrors.labels(opts.store.backend).inc();
       logger.warn({ slice, err }, 'diff record not stored');
     }
+  }
+
+  function drain(): Promise<void> {
+    if (inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      idle = resolve;
+    });
   }
 
   return {
@@ -312,11 +308,10 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     },
     release: done,
     inFlight: () => inFlight,
-    drain() {
-      if (inFlight === 0) return Promise.resolve();
-      return new Promise((resolve) => {
-        idle = resolve;
-      });
+    drain,
+    async close() {
+      await drain();
+      await offload?.close();
     },
   };
 }
@@ -445,12 +440,4 @@ function createBudget(share: number, now: () => number) {
       }
     },
   };
-}
-
-function safe<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback;
-  }
 }

@@ -1,0 +1,58 @@
+import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
+import type { DiffRecord, ResultClass, SliceComparison } from './types.js';
+
+/**
+ * Messages between the shadow runner and its comparison worker (src/shadow/compare-worker.ts). Everything in them is
+ * structured-clonable: a slice's comparison travels as a name the worker resolves to the same object (see
+ * `comparisonRef`), never as functions.
+ */
+
+export interface WorkerInit {
+  maskKey: string | Buffer;
+  maskFreeText: 'hash' | 'redact';
+  keepMatchBodies: boolean;
+  /** Niceness the worker thread asks for (Linux; ignored elsewhere). */
+  nice: number;
+}
+
+/** Noise paths of slices, as the main thread's learner judges them now (`noiseOf` answers). */
+export type NoiseSnapshot = Array<[slice: string, path: string, why: 'learned' | 'accepted']>;
+
+export type WorkerRequest =
+  | {
+      type: 'judge';
+      id: number;
+      ref: string | null;
+      meta: RunMeta;
+      legacy: LegacyCapture;
+      request: RunRequest;
+      outcome: RunOutcome;
+      durationMs: number;
+      noise?: NoiseSnapshot;
+    }
+  | { type: 'noise'; id: number; ref: string | null; slice: string; first: LegacyCapture; again: LegacyCapture };
+
+/** The worker's first message: modules loaded, and the scheduling it got (`nice` null: could not be set). */
+export interface WorkerReady {
+  ready: true;
+  nice: number | null;
+  idle: boolean;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; result: ResultClass; record: DiffRecord }
+  | { id: number; ok: true; paths: string[] }
+  | { id: number; ok: false; error: string };
+
+const refs = new WeakMap<SliceComparison, string>();
+
+/** Gives a comparison a name the worker can resolve (`route:<export of routes/comparisons>`, `bot-reply:<t>`). */
+export function nameComparison<T extends SliceComparison>(ref: string, comparison: T): T {
+  refs.set(comparison, ref);
+  return comparison;
+}
+
+/** The comparison's name; undefined when the worker could not rebuild it (then it is compared on the main thread). */
+export function comparisonRef(comparison: SliceComparison | null): string | null | undefined {
+  return comparison === null ? null : refs.get(comparison);
+}

@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../observability/logger.js';
+import {
+  comparisonRef,
+  type NoiseSnapshot,
+  type WorkerInit,
+  type WorkerReady,
+  type WorkerReply,
+  type WorkerRequest,
+} from './compare-protocol.js';
+import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
+import type { NoiseLearner } from './noise.js';
+import type { DiffRecord, ResultClass, SliceComparison } from './types.js';
+
+/**
+ * The main-thread side of the comparison worker (src/shadow/compare-worker.ts): posts a finished shadow run's two
+ * answers and gets back the result class and the masked diff record. Started on first use; restarted after a crash,
+ * and given up after `maxCrashes` (the runner then compares on the main thread, as it does for comparisons the
+ * worker cannot rebuild). A job whose worker died is rejected; the runner judges it itself.
+ */
+export interface CompareOffload {
+  /** Whether the worker can judge runs of this comparison (it has a name the worker resolves). */
+  accepts(comparison: SliceComparison | null): boolean;
+  judge(job: {
+    comparison: SliceComparison | null;
+    meta: RunMeta;
+    legacy: LegacyCapture;
+    request: RunRequest;
+    outcome: RunOutcome;
+    durationMs: number;
+  }): Promise<{ result: ResultClass; record: DiffRecord }>;
+  /** One noise sample: the normalised paths that differ between two legacy answers. */
+  noisePaths(job: {
+    comparison: SliceComparison | null;
+    slice: string;
+    first: LegacyCapture;
+    again: LegacyCapture;
+  }): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface OffloadOptions extends Omit<WorkerInit, 'nice'> {
+  noise: Pick<NoiseLearner, 'list' | 'noiseOf' | 'version'>;
+  logger: Logger;
+  /** Niceness of the worker thread (default 19: it runs when the main thread leaves the core idle). */
+  nice?: number;
+  /** Worker script (default: compare-worker.js next to this module, or in dist/ when running from sources). */
+  workerUrl?: URL;
+  maxCrashes?: number;
+  /** The learned-noise view is sent again at least this often (accepted differences expire). Default 10 s. */
+  noiseRefreshMs?: number;
+}
+
+/** dist/src/shadow/compare-worker.js; from the TypeScript sources (tests) the built copy, when there is one. */
+function defaultWorkerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts')
+    ? new URL('../../dist/src/shadow/compare-worker.js', here)
+    : new URL('./compare-worker.js', here);
+}
+
+export function createCompareOffload(opts: OffloadOptions): CompareOffload | null {
+  const url = opts.workerUrl ?? defaultWorkerUrl();
+  if (!existsSync(fileURLToPath(url))) {
+    opts.logger.warn(
+      { worker: url.href },
+      'comparison worker not found (run `npm run build`): shadow runs are compared on the main thread',
+    );
+    return null;
+  }
+  const maxCrashes = opts.maxCrashes ?? 3;
+  const refreshMs = opts.noiseRefreshMs ?? 10_000;
+  const init: WorkerInit = {
+    maskKey: opts.maskKey,
+    maskFreeText: opts.maskFreeText,
+    keepMatchBodies: opts.keepMatchBodies,
+    nice: opts.nice ?? 19,
+  };
+  let worker: Worker | null = null;
+  /** The worker has loaded its modules: until then (start-up, restarts) runs are judged on the main thread. */
+  let ready = false;
+  let crashes = 0;
+  let closed = false;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  let noiseSent = { version: -1, at: Number.NEGATIVE_INFINITY };
+
+  function fail(w: Worker, err: Error): void {
+    if (worker !== w) return;
+    worker = null;
+    ready = false;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+    if (closed) return;
+    crashes++;
+    noiseSent = { version: -1, at: Number.NEGATIVE_INFINITY };
+    opts.logger.warn(
+      { err, crashes, maxCrashes },
+      crashes >= maxCrashes
+        ? 'comparison worker failed again: shadow runs are compared on the main thread from now on'
+        : 'comparison worker failed; it is restarted for the next shadow run',
+    );
+  }
+
+  function start(): Worker {
+    // The young generation's size flags are process-wide; the worker's heap stays small (a run's two answers).
+    const w = new Worker(url, {
+      workerData: init,
+      resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 },
+    });
+    w.on('message', (r: WorkerReply | WorkerReady) => {
+      if ('ready' in r) {
+        if (worker !== w) return;
+        ready = true;
+        opts.logger.info(
+          { nice: r.nice, schedIdle: r.idle },
+          r.idle
+            ? 'comparison worker started (SCHED_IDLE: it runs only when the main thread leaves the core idle)'
+            : 'comparison worker started (without SCHED_IDLE: `chrt` missing or refused; at its nice value)',
+        );
+        return;
+      }
+      const p = pending.get(r.id);
+      if (!p) return;
+      pending.delete(r.id);
+      if (pending.size === 0) w.unref();
+      p.resolve(r);
+    });
+    w.on('error', (err) => fail(w, err));
+    w.on('exit', (code) => fail(w, new Error(`comparison worker exited with code ${code}`)));
+    w.unref();
+    return w;
+  }
+
+  function snapshot(): NoiseSnapshot | undefined {
+    const t = performance.now();
+    const version = opts.noise.version();
+    if (version === noiseSent.version && t - noiseSent.at < refreshMs) return undefined;
+    noiseSent = { version, at: t };
+    const out: NoiseSnapshot = [];
+    for (const e of opts.noise.list()) {
+      const why = opts.noise.noiseOf(e.slice, e.path);
+      if (why) out.push([e.slice, e.path, why]);
+    }
+    return out;
+  }
+
+  function post(build: (id: number) => WorkerRequest): Promise<WorkerReply> {
+    if (closed) return Promise.reject(new Error('comparison worker closed'));
+    worker ??= start();
+    const w = worker;
+    const id = nextId++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      if (pending.size === 1) w.ref();
+      w.postMessage(build(id));
+    }).then((r) => {
+      if (!r.ok) throw new Error(`comparison worker: ${r.error}`);
+      return r;
+    });
+  }
+
+  return {
+    accepts(comparison) {
+      if (closed || crashes >= maxCrashes || comparisonRef(comparison) === undefined) return false;
+      worker ??= start();
+      return ready;
+    },
+    async judge(job) {
+      const noise = snapshot();
+      const r = await post((id) => ({
+        type: 'judge',
+        id,
+        ref: comparisonRef(job.comparison) ?? null,
+        meta: job.meta,
+        legacy: job.legacy,
+        request: job.request,
+        outcome: job.outcome,
+        durationMs: job.durationMs,
+        ...(noise ? { noise } : {}),
+      }));
+      if (!('record' in r)) throw new Error('comparison worker: unexpected reply');
+      return { result: r.result, record: r.record };
+    },
+    async noisePaths(job) {
+      const r = await post((id) => ({
+        type: 'noise',
+        id,
+        ref: comparisonRef(job.comparison) ?? null,
+        slice: job.slice,
+        first: job.first,
+        again: job.again,
+      }));
+      if (!('paths' in r)) throw new Error('comparison worker: unexpected reply');
+      return r.paths;
+    },
+    async close() {
+      closed = true;
+      const w = worker;
+      worker = null;
+      for (const p of pending.values()) p.reject(new Error('comparison worker closed'));
+      pending.clear();
+      if (w) await w.terminate();
+    },
+  };
+}
