@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * What judging one shadow run costs the thread that serves clients, by body size: on the main thread (decode,
+ * compare on the TicketV1 contract, build and mask the record: src/shadow/judge.ts + the masker, as the runner does
+ * without `shadow.worker`) against the comparison worker (src/shadow/offload.ts: what is left on the main thread is
+ * posting the two answers and taking the masked record back, measured as event-loop active time). Reads dist/ (run
+ * `npm run build` first). The legacy answer is a seeded ticket with N comments carrying e-mail addresses and phone
+ * numbers (so masking has PII to find); the candidate's differs in its subject (a value_mismatch keeps both bodies).
+ *
+ *   node bench/judge.mjs [--runs 30] [--comments 0,50,400]
+ */
+import { parseArgs } from 'node:util';
+import { renderTicket, seedTicket } from '../dist/legacy-adapters/simulator/seed-tickets.js';
+import { TICKETS_GET_COMPARISON } from '../dist/routes/comparisons.js';
+import { createLogger } from '../dist/src/observability/logger.js';
+import { judgeRun, recordOf } from '../dist/src/shadow/judge.js';
+import { createMasker } from '../dist/src/shadow/mask.js';
+import { createNoiseLearner } from '../dist/src/shadow/noise.js';
+import { createCompareOffload } from '../dist/src/shadow/offload.js';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '30' }, comments: { type: 'string', default: '0,50,400' } },
+});
+const runs = Number(values.runs);
+const sizes = values.comments.split(',').map(Number);
+if (!Number.isInteger(runs) || runs < 1 || sizes.some((n) => !Number.isInteger(n) || n < 0)) {
+  process.stderr.write('usage: node bench/judge.mjs [--runs N] [--comments 0,50,400]\n');
+  process.exit(2);
+}
+
+const KEY = 'k'.repeat(32);
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+const meta = {
+  slice: 'tickets.get',
+  route: 'tickets.get',
+  requestId: 'r',
+  method: 'GET',
+  path: '/api/v2/tickets/7.json',
+  tenant: null,
+  channel: null,
+  replay: null,
+};
+const request = { method: 'GET', path: meta.path, body: null };
+
+function run(comments) {
+  const ticket = {
+    ...renderTicket('http://legacy.test', seedTicket(7)),
+    comments: Array.from({ length: comments }, (_, i) => ({
+      id: i,
+      author_id: i,
+      created_at: '2026-01-01T00:00:00Z',
+      body: `Comment ${i} from Jane Doe jane.doe${i}@example.com, call +49 30 1234567${i % 10}. `.repeat(4),
+    })),
+  };
+  const legacy = { status: 200, headers: JSON_TYPE, body: Buffer.from(JSON.stringify({ ticket })) };
+  const outcome = {
+    ok: true,
+    status: 200,
+    headers: JSON_TYPE,
+    body: Buffer.from(JSON.stringify({ ticket: { ...ticket, subject: 'Other' } })),
+  };
+  return { comparison: TICKETS_GET_COMPARISON, meta, legacy, request, outcome, durationMs: 1 };
+}
+
+const masker = createMasker({ key: KEY });
+function onMainThread(job) {
+  const j = judgeRun({
+    slice: meta.slice,
+    comparison: job.comparison,
+    legacy: job.legacy,
+    request,
+    outcome: job.outcome,
+  });
+  return masker.maskRecord(recordOf(meta, 'TicketV1', j, { keepMatchBodies: false, durationMs: 1 }));
+}
+
+const offload = createCompareOffload({
+  maskKey: KEY,
+  maskFreeText: 'hash',
+  keepMatchBodies: false,
+  noise: createNoiseLearner({ minSamples: 5, minRate: 0.2, defaultAcceptDays: 30 }),
+  logger: createLogger({ level: 'silent' }),
+});
+if (!offload) throw new Error('dist/src/shadow/compare-worker.js is missing: run `npm run build`');
+while (!offload.accepts(TICKETS_GET_COMPARISON)) await new Promise((r) => setTimeout(r, 10));
+
+const rows = [];
+for (const n of sizes) {
+  const job = run(n);
+  for (let i = 0; i < 10; i++) onMainThread(job);
+  let t = performance.now();
+  for (let i = 0; i < runs; i++) onMainThread(job);
+  const here = (performance.now() - t) / runs;
+  for (let i = 0; i < 10; i++) await offload.judge(job);
+  const e0 = performance.eventLoopUtilization();
+  t = performance.now();
+  for (let i = 0; i < runs; i++) await offload.judge(job);
+  const active = performance.eventLoopUtilization(e0).active / runs;
+  const wall = (performance.now() - t) / runs;
+  rows.push({ kb: job.legacy.body.length / 1024, here, active, wall });
+}
+await offload.close();
+process.stdout.write(
+  `main-thread time per judged run, ${runs} runs each (value_mismatch, both bodies kept and masked)\n`,
+);
+process.stdout.write('legacy body   on the main thread   with the worker: main thread   worker round trip\n');
+for (const r of rows) {
+  process.stdout.write(
+    `${`${r.kb.toFixed(0)} KB`.padStart(11)}   ${`${r.here.toFixed(2)} ms`.padStart(18)}   ${`${r.active.toFixed(2)} ms`.padStart(28)}   ${`${r.wall.toFixed(2)} ms`.padStart(17)}\n`,
+  );
+}
