@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * What judging one shadow run costs the thread that serves clients, by body size: on the main thread (decode,
- * compare on the TicketV1 contract, build and mask the record: src/shadow/judge.ts + the masker, as the runner does
- * without `shadow.worker`) against the comparison worker (src/shadow/offload.ts: what is left on the main thread is
- * posting the two answers and taking the masked record back, measured as event-loop active time). Reads dist/ (run
+ * compare on the TicketV1 contract, build and mask the record, encode it for the store: src/shadow/judge.ts, the
+ * masker and `encodeForStore`, as the runner and store do without `shadow.worker`) against the comparison worker
+ * (src/shadow/offload.ts: what is left on the main thread is posting the two answers and taking the encoded record
+ * back, measured as event-loop active time). Reads dist/ (run
  * `npm run build` first). The legacy answer is a seeded ticket with N comments carrying e-mail addresses and phone
  * numbers (so masking has PII to find); the candidate's differs in its subject (a value_mismatch keeps both bodies).
  *
@@ -17,6 +18,7 @@ import { judgeRun, recordOf } from '../dist/src/shadow/judge.js';
 import { createMasker } from '../dist/src/shadow/mask.js';
 import { createNoiseLearner } from '../dist/src/shadow/noise.js';
 import { createCompareOffload } from '../dist/src/shadow/offload.js';
+import { encodeForStore } from '../dist/src/shadow/store/query.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '30' }, comments: { type: 'string', default: '0,50,400' } },
@@ -71,7 +73,7 @@ function onMainThread(job) {
     request,
     outcome: job.outcome,
   });
-  return masker.maskRecord(recordOf(meta, 'TicketV1', j, { keepMatchBodies: false, durationMs: 1 }));
+  return encodeForStore(masker.maskRecord(recordOf(meta, 'TicketV1', j, { keepMatchBodies: false, durationMs: 1 })));
 }
 
 const offload = createCompareOffload({

@@ -1,5 +1,6 @@
 import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
-import type { DiffRecord, ResultClass, SliceComparison } from './types.js';
+import type { EncodedRecord } from './store/query.js';
+import type { ResultClass, SliceComparison } from './types.js';
 
 /**
  * Messages between the shadow runner and its comparison worker (src/shadow/compare-worker.ts). Everything in them is
@@ -40,7 +41,7 @@ export interface WorkerReady {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; result: ResultClass; record: DiffRecord }
+  | { id: number; ok: true; result: ResultClass; record: EncodedRecord }
   | { id: number; ok: true; paths: string[] }
   | { id: number; ok: false; error: string };
 

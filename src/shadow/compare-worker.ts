@@ -13,6 +13,7 @@ import { botReplyComparison } from '../pipeline/intent-comparison.js';
 import type { NoiseSnapshot, WorkerInit, WorkerReply, WorkerRequest } from './compare-protocol.js';
 import { judgeRun, type LegacyCapture, noisePaths, recordOf } from './judge.js';
 import { createMasker } from './mask.js';
+import { encodeForStore } from './store/query.js';
 import type { NoiseView, SliceComparison } from './types.js';
 
 const init = workerData as WorkerInit;
@@ -61,7 +62,8 @@ function handle(m: WorkerRequest): WorkerReply {
     keepMatchBodies: init.keepMatchBodies,
     durationMs: m.durationMs,
   });
-  return { id: m.id, ok: true, result: judged.comparison.result, record: masker.maskRecord(record) };
+  // Encoded here (query fields + JSON): a large record crosses to the main thread as one string, ready to store.
+  return { id: m.id, ok: true, result: judged.comparison.result, record: encodeForStore(masker.maskRecord(record)) };
 }
 
 parentPort?.postMessage({ ready: true, ...priority });

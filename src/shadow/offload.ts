@@ -12,11 +12,12 @@ import {
 } from './compare-protocol.js';
 import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
 import type { NoiseLearner } from './noise.js';
-import type { DiffRecord, ResultClass, SliceComparison } from './types.js';
+import type { EncodedRecord } from './store/query.js';
+import type { ResultClass, SliceComparison } from './types.js';
 
 /**
  * The main-thread side of the comparison worker (src/shadow/compare-worker.ts): posts a finished shadow run's two
- * answers and gets back the result class and the masked diff record. Started on first use; restarted after a crash,
+ * answers and gets back the result class and the masked diff record, encoded for the store. Started on first use; restarted after a crash,
  * and given up after `maxCrashes` (the runner then compares on the main thread, as it does for comparisons the
  * worker cannot rebuild). A job whose worker died is rejected; the runner judges it itself.
  */
@@ -30,7 +31,7 @@ export interface CompareOffload {
     request: RunRequest;
     outcome: RunOutcome;
     durationMs: number;
-  }): Promise<{ result: ResultClass; record: DiffRecord }>;
+  }): Promise<{ result: ResultClass; record: EncodedRecord }>;
   /** One noise sample: the normalised paths that differ between two legacy answers. */
   noisePaths(job: {
     comparison: SliceComparison | null;

@@ -16,6 +16,7 @@ import {
 import type { Masker } from './mask.js';
 import type { NoiseLearner } from './noise.js';
 import type { CompareOffload } from './offload.js';
+import type { EncodedRecord } from './store/query.js';
 import type { DiffRecord, DiffStore, Effect, ResultClass, SliceComparison } from './types.js';
 
 export type { LegacyCapture } from './judge.js';
@@ -244,7 +245,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       channel: job.channel,
       replay: job.replay,
     };
-    let judged: { result: ResultClass; record: DiffRecord } | null = null;
+    let judged: { result: ResultClass; record: DiffRecord | EncodedRecord } | null = null;
     if (offload?.accepts(job.comparison)) {
       const run = { comparison: job.comparison, meta, legacy: job.legacy, request: job.request, outcome, durationMs };
       judged = await offload.judge(run).catch((err: unknown) => {

@@ -1,3 +1,5 @@
+import type { EncodedRecord } from './store/query.js';
+
 /**
  * Shared vocabulary of the shadow / QA workflow (DESIGN.md §6): result classes, comparators, field-level diffs,
  * intended effects of dry-run writes, and the stored diff record. Pure types; no behaviour.
@@ -208,7 +210,8 @@ export interface DiffSummary {
 /** Where diff records live: memory by default, Redis Streams (capped) with REDIS_URL. Records arrive masked. */
 export interface DiffStore {
   readonly backend: 'memory' | 'redis';
-  add(record: DiffRecord): Promise<void>;
+  /** A masked record, or one the comparison worker already encoded (src/shadow/store/query.ts `encodeForStore`). */
+  add(record: DiffRecord | EncodedRecord): Promise<void>;
   list(query: DiffQuery): Promise<DiffPage>;
   get(id: string): Promise<DiffRecord | undefined>;
   summary(query: Omit<DiffQuery, 'cursor' | 'limit'>): Promise<DiffSummary>;

@@ -13,6 +13,7 @@ import { createNoiseLearner, type NoiseLearner } from '../../src/shadow/noise.js
 import { type CompareOffload, createCompareOffload } from '../../src/shadow/offload.js';
 import { createShadowRunner } from '../../src/shadow/runner.js';
 import { createMemoryDiffStore } from '../../src/shadow/store/memory.js';
+import { decodeRecord } from '../../src/shadow/store/query.js';
 import type { DiffRecord, SliceComparison } from '../../src/shadow/types.js';
 
 /**
@@ -101,11 +102,17 @@ describe('comparison worker', () => {
     const expected = here(outcome);
     expect(r.result).toBe('value_mismatch');
     expect(expected.fields.map((f) => f.path).sort()).toEqual(['priority', 'subject']);
-    expect(withoutTime(r.record)).toEqual(withoutTime(expected));
+    // Encoded in the worker for the store: the same record as JSON, and the fields the store queries by.
+    expect(withoutTime(decodeRecord(r.record.json, '') as DiffRecord)).toEqual(withoutTime(expected));
+    expect({ ...r.record.meta, fields: [...r.record.meta.fields].sort() }).toMatchObject({
+      slice: 'tickets.get',
+      result: 'value_mismatch',
+      fields: ['priority', 'subject'],
+    });
     // Masked in the worker: the requester's e-mail never comes back in clear.
     const email = (JSON.parse(legacy.body?.toString() ?? '{}') as { ticket: { requester?: { email?: string } } }).ticket
       .requester?.email;
-    if (email) expect(JSON.stringify(r.record)).not.toContain(email);
+    if (email) expect(r.record.json).not.toContain(email);
   });
 
   it('judges candidate failures and plain string bodies', async () => {
@@ -121,7 +128,7 @@ describe('comparison worker', () => {
       durationMs: 5000,
     });
     expect(t.result).toBe('candidate_timeout');
-    expect(t.record.error).toBe('deadline 5000 ms');
+    expect(decodeRecord(t.record.json, '')?.error).toBe('deadline 5000 ms');
     const same = { ok: true as const, status: 200, headers: JSON_TYPE, body: (legacy.body as Buffer).toString() };
     expect(
       (await o.judge({ comparison: TICKETS_GET_COMPARISON, meta, legacy, request, outcome: same, durationMs: 1 }))
@@ -144,7 +151,7 @@ describe('comparison worker', () => {
     };
     const r = await o.judge({ comparison: TICKETS_GET_COMPARISON, meta, legacy, request, outcome, durationMs: 1 });
     expect(r.result).toBe('match');
-    expect(r.record.noise.map((f) => [f.path, f.noise])).toEqual([['subject', 'learned']]);
+    expect(decodeRecord(r.record.json, '')?.noise.map((f) => [f.path, f.noise])).toEqual([['subject', 'learned']]);
     // QA rejects the learned path: the next run sees it as a real difference again.
     noise.decide('tickets.get', 'subject', { action: 'reject', reason: 'subject must not change', by: 'qa' });
     const again = await o.judge({ comparison: TICKETS_GET_COMPARISON, meta, legacy, request, outcome, durationMs: 1 });

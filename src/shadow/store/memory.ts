@@ -7,9 +7,8 @@ import {
   decodeCursor,
   decodeRecord,
   encodeCursor,
-  encodeRecord,
+  encodeForStore,
   matches,
-  metaOf,
   pageSize,
   type RecordMeta,
   summaryFrom,
@@ -66,8 +65,8 @@ export function createMemoryDiffStore(opts: { cap?: number } = {}): CountingDiff
     backend: 'memory',
     async add(record) {
       const id = newId();
-      const meta = metaOf(record);
-      const entry: Entry = { seq: next, id, meta, json: encodeRecord({ ...record, id }) };
+      const { meta, json } = encodeForStore(record);
+      const entry: Entry = { seq: next, id, meta, json };
       const slot = next % cap;
       const old = ring[slot];
       if (old) byId.delete(old.id);

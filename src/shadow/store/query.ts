@@ -257,6 +257,21 @@ export function encodeRecord(r: DiffRecord, max = MAX_RECORD_CHARS): string {
 }
 
 /** Parses a stored record and gives it the store's id; undefined for an entry that is not a record. */
+/**
+ * A record as the stores keep it: its query fields and its JSON (without the id, which the store assigns). The
+ * comparison worker encodes records itself, so that a large one crosses to the main thread as one string.
+ */
+export interface EncodedRecord {
+  meta: RecordMeta;
+  json: string;
+}
+
+export function encodeForStore(r: DiffRecord | EncodedRecord): EncodedRecord {
+  if ('json' in r && 'meta' in r) return r as EncodedRecord;
+  const { id: _assignedByTheStore, ...rest } = r as DiffRecord;
+  return { meta: metaOf(r as DiffRecord), json: encodeRecord(rest as DiffRecord) };
+}
+
 export function decodeRecord(json: string | undefined, id: string): DiffRecord | undefined {
   if (json === undefined) return undefined;
   try {

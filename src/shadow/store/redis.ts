@@ -8,7 +8,7 @@ import {
   decodeCursor,
   decodeRecord,
   encodeCursor,
-  encodeRecord,
+  encodeForStore,
   type Filter,
   matches,
   metaOf,
@@ -82,10 +82,9 @@ export function createRedisDiffStore(opts: RedisDiffStoreOptions): CountingDiffS
   return {
     backend: 'redis',
     async add(record) {
-      const meta = metaOf(record);
-      const { id: _ignored, ...rest } = record;
+      const { meta, json } = encodeForStore(record);
       const tx = redis.multi();
-      tx.xadd(stream, 'MAXLEN', '~', String(cap), '*', 'r', encodeRecord(rest as DiffRecord));
+      tx.xadd(stream, 'MAXLEN', '~', String(cap), '*', 'r', json);
       const hash = sliceKey(meta.slice);
       const fields = new Map<string, number>();
       count(new Map([[meta.slice, fields]]), meta);
