@@ -25,9 +25,11 @@ export interface RunMeta {
   route: string;
   requestId: string;
   method: string;
+  /** Path with query (secrets redacted by the caller). */
   path: string;
   tenant: string | null;
   channel: string | null;
+  /** `x-gateway-replay` run id when the request came from `gateway replay`. */
   replay: string | null;
 }
 

@@ -37,17 +37,7 @@ export type SkipReason =
   | 'rate';
 
 /** One shadow run: what legacy answered, how to run the candidate, and how to compare. */
-export interface ShadowJob {
-  slice: string;
-  route: string;
-  requestId: string;
-  method: string;
-  /** Path with query (secrets redacted by the caller). */
-  path: string;
-  tenant: string | null;
-  channel: string | null;
-  /** `x-gateway-replay` run id when the request came from `gateway replay`. */
-  replay: string | null;
+export interface ShadowJob extends RunMeta {
   legacy: LegacyCapture;
   /** The client's request as legacy received it (write slices derive legacy's effects from it). */
   request: { method: string; path: string; body: Buffer | null };
@@ -235,16 +225,8 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
       logger.debug({ slice, err }, 'shadow candidate failed');
     }
     const durationMs = Math.round((performance.now() - t0) * 10) / 10;
-    const meta: RunMeta = {
-      slice,
-      route: job.route,
-      requestId: job.requestId,
-      method: job.method,
-      path: job.path,
-      tenant: job.tenant,
-      channel: job.channel,
-      replay: job.replay,
-    };
+    const { route, requestId, method, path, tenant, channel, replay } = job;
+    const meta: RunMeta = { slice, route, requestId, method, path, tenant, channel, replay };
     let judged: { result: ResultClass; record: DiffRecord | EncodedRecord } | null = null;
     if (offload?.accepts(job.comparison)) {
       const run = { comparison: job.comparison, meta, legacy: job.legacy, request: job.request, outcome, durationMs };
