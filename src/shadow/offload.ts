@@ -54,6 +54,9 @@ export interface OffloadOptions extends Omit<WorkerInit, 'nice'> {
   noiseRefreshMs?: number;
 }
 
+/** A request without its id (each member of the union on its own). */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
+
 /** dist/src/shadow/compare-worker.js; from the TypeScript sources (tests) the built copy, when there is one. */
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
@@ -148,7 +151,8 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     return out;
   }
 
-  function post(build: (id: number) => WorkerRequest): Promise<WorkerReply> {
+  /** Posts a request (its id assigned here) and resolves with the worker's reply to it. */
+  function post(message: Unnumbered<WorkerRequest>): Promise<WorkerReply> {
     if (closed) return Promise.reject(new Error('comparison worker closed'));
     worker ??= start();
     const w = worker;
@@ -156,7 +160,7 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     return new Promise<WorkerReply>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       if (pending.size === 1) w.ref();
-      w.postMessage(build(id));
+      w.postMessage({ ...message, id });
     }).then((r) => {
       if (!r.ok) throw new Error(`comparison worker: ${r.error}`);
       return r;
@@ -171,29 +175,19 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     },
     async judge(job) {
       const noise = snapshot();
-      const r = await post((id) => ({
+      const { comparison, ...run } = job;
+      const r = await post({
         type: 'judge',
-        id,
-        ref: comparisonRef(job.comparison) ?? null,
-        meta: job.meta,
-        legacy: job.legacy,
-        request: job.request,
-        outcome: job.outcome,
-        durationMs: job.durationMs,
+        ref: comparisonRef(comparison) ?? null,
+        ...run,
         ...(noise ? { noise } : {}),
-      }));
+      });
       if (!('record' in r)) throw new Error('comparison worker: unexpected reply');
       return { result: r.result, record: r.record };
     },
     async noisePaths(job) {
-      const r = await post((id) => ({
-        type: 'noise',
-        id,
-        ref: comparisonRef(job.comparison) ?? null,
-        slice: job.slice,
-        first: job.first,
-        again: job.again,
-      }));
+      const { comparison, ...sample } = job;
+      const r = await post({ type: 'noise', ref: comparisonRef(comparison) ?? null, ...sample });
       if (!('paths' in r)) throw new Error('comparison worker: unexpected reply');
       return r.paths;
     },
