@@ -17,6 +17,8 @@ export interface RunningGateway {
 /** Composes, builds and listens. Used by the CLI, the demo, tests and the benchmark. */
 export async function startGateway(config: Config, opts: ComposeOptions = {}): Promise<RunningGateway> {
   const deps = composeDeps(config, opts);
+  // The comparison worker loads while the gateway starts (at low priority), not beside the first shadow run.
+  if (config.shadow.maxConcurrent > 0) deps.shadow.warm();
   const app = buildApp(deps);
   const { logger } = deps;
   if (deps.redis) await redisConnected(deps.redis, 1_500);

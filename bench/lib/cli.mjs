@@ -1,14 +1,16 @@
-/** Command-line options of the bench's helper scripts (bench/ab.mjs, bench/aged.mjs). */
+/** Command-line options of the bench's helper scripts (bench/ab.mjs, bench/aged.mjs, bench/timeline.mjs). */
 import { parseArgs } from 'node:util';
 
 /**
  * Parses `--name value` options and positionals. numbers: name → default, each must be a positive number (returned
- * as a number); strings: name → default. Throws with the option's name on a bad number.
+ * as a number); strings: name → default; booleans: names of flags (false unless given). Throws with the option's
+ * name on a bad number.
  */
-export function parseBenchArgs({ numbers, strings = {} }) {
+export function parseBenchArgs({ numbers, strings = {}, booleans = [] }) {
   const options = {};
   for (const [name, d] of Object.entries({ ...numbers, ...strings }))
     options[name] = { type: 'string', default: String(d) };
+  for (const name of booleans) options[name] = { type: 'boolean', default: false };
   const { values, positionals } = parseArgs({ allowPositionals: true, options });
   const out = { ...values };
   for (const name of Object.keys(numbers)) {

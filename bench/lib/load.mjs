@@ -67,8 +67,8 @@ export async function runLoad({ tool, url, seconds, connections, cpu, headers, r
  * rateTool 'autocannon' autocannon's overallRate (bursty: see rate-child.mjs). Same shape as runLoad, plus
  * targetRate, rate (achieved) and sendLagP99 (ms the generator itself was late; large = the generator is starved).
  */
-export async function runRate({ rateTool = 'paced', url, rate, seconds, connections, cpu, headers, paths }) {
-  const opts = JSON.stringify({ url, rate, seconds, connections, headers, paths });
+export async function runRate({ rateTool = 'paced', url, rate, seconds, connections, cpu, headers, paths, dump }) {
+  const opts = JSON.stringify({ url, rate, seconds, connections, headers, paths, dump });
   const script = rateTool === 'autocannon' ? AUTOCANNON_CHILD : RATE_CHILD;
   const [cmd, args] = pinned(cpu, process.execPath, [script, opts]);
   const r = normalise(rateTool, await runCaptured(cmd, args, (seconds + 60) * 1000));

@@ -13,7 +13,10 @@
  * Usage: node rate-child.mjs '<json: { url, rate, seconds, connections, headers, paths?, leadInSeconds? }>'; prints one
  * BENCH_JSON line in wrk-report.lua's shape (measured requests only), plus `rate` (achieved) and `sendLagP99Us` (how
  * late this process sent, its own health) and `leadIn` (requests sent before the measured ones).
+ * `dump`: a file to write every measured request to, as JSON { due: [epoch ms], latency: [ms] } (-1: no answer), for
+ * lining client latency up with the server's own timeline (bench/timeline.mjs).
  */
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -36,6 +39,8 @@ let timeouts = 0;
 let bytes = 0;
 let lastEnd = 0;
 let leadInNon2xx = 0;
+/** Latency by request index (dump only; -1 until answered). */
+const byIndex = o.dump ? new Float64Array(measured).fill(-1) : null;
 const start = performance.now() + 20;
 /** When the first measured request was due: the achieved rate counts from there. */
 const measuredStart = start + leadIn * interval;
@@ -62,6 +67,7 @@ function fire(i) {
         if (over) return;
         if (recorded) {
           const now = performance.now();
+          if (byIndex) byIndex[i - leadIn] = now - due;
           latencies[completed++] = now - due;
           lastEnd = now;
           if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
@@ -126,9 +132,18 @@ function report() {
     sendLagP99Us: us(pct(lag, sentMeasured, 99)),
     leadIn,
   };
+  if (o.dump) writeDump(o.dump);
   process.stdout.write(`BENCH_JSON ${JSON.stringify(out)}\n`);
   agent.destroy();
   process.exit(0);
+}
+
+function writeDump(file) {
+  const round = (x) => Math.round(x * 1000) / 1000;
+  const due = Array.from({ length: measured }, (_, k) =>
+    round(performance.timeOrigin + start + (leadIn + k) * interval),
+  );
+  writeFileSync(file, JSON.stringify({ due, latency: Array.from(byIndex, round) }));
 }
 
 setTimeout(tick, 20);

@@ -14,7 +14,12 @@
  *   rollback: false turns the automatic pin-back off (a failing shadowed path would otherwise be pinned to legacy
  *             after its first 200 comparisons, and the rest of the run would measure no shadow work at all)
  *   shadow: settings merged over the config's `shadow` section (e.g. { "maxRunsPerSecond": 0 }), for A/B runs
+ *   timeline: a file written at shutdown with what happened when (epoch ms, for bench/timeline.mjs): every tickets.get
+ *             new-handler call [start, end], every collection [start, ms, kind] and every event-loop gap over 3 ms
+ *             seen by a 2 ms timer [at, ms]. Off by default (the timer costs a little).
  */
+import { writeFileSync } from 'node:fs';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { ROUTE_TABLE } from '../../dist/routes/table.js';
@@ -35,8 +40,50 @@ const options = {
 };
 if (!['file', 'buffered', 'sync', 'off'].includes(options.log)) throw new Error(`unknown log mode ${options.log}`);
 
+// clock: the monotonic clock (µs, what a --cpu-prof profile's timestamps count in) and epoch ms at the same moment.
+const timeline = options.timeline
+  ? {
+      clock: [Number(process.hrtime.bigint() / 1000n), performance.timeOrigin + performance.now()],
+      calls: [],
+      gcs: [],
+      gaps: [],
+    }
+  : null;
+const epoch = (t) => Math.round((performance.timeOrigin + t) * 1000) / 1000;
+if (timeline) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : 'minor';
+      timeline.gcs.push([epoch(e.startTime), Math.round(e.duration * 1000) / 1000, kind]);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  let last = performance.now();
+  setInterval(() => {
+    const t = performance.now();
+    if (t - last > 3) timeline.gaps.push([epoch(last), Math.round((t - last) * 1000) / 1000]);
+    last = t;
+  }, 2).unref();
+}
+
+/** The tickets.get new handler, its calls recorded on the timeline when one is kept. */
+function timed(handler) {
+  if (!timeline) return handler;
+  return async (req, ctx) => {
+    const t0 = performance.now();
+    try {
+      return await handler(req, ctx);
+    } finally {
+      timeline.calls.push([epoch(t0), epoch(performance.now())]);
+    }
+  };
+}
+
 /** The route table as shipped, with the tickets.get handler behind a delay (slowNewMs) or failing (failNew). */
 function routes() {
+  return routesAsConfigured().map((r) => (r.id === 'tickets.get' ? { ...r, handler: timed(r.handler) } : r));
+}
+
+function routesAsConfigured() {
   if (options.failNew) {
     return ROUTE_TABLE.map((r) =>
       r.id === 'tickets.get'
@@ -88,6 +135,7 @@ const gw = await startGateway(config, { logger, routes: routes() });
 announce({ url: gw.publicUrl, adminUrl: gw.adminUrl });
 stopOnSignal(async () => {
   await gw.close();
+  if (timeline) writeFileSync(options.timeline, JSON.stringify(timeline));
   try {
     destination.flushSync();
   } catch {

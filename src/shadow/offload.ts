@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../observability/logger.js';
@@ -39,6 +40,11 @@ export interface CompareOffload {
     first: LegacyCapture;
     again: LegacyCapture;
   }): Promise<string[]>;
+  /**
+   * Starts the worker now if it is not running (gateway start-up): loading it costs a few hundred ms of CPU, which
+   * is better spent before client traffic than beside the first shadow run. Runs still wait for its `ready`.
+   */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,33 @@ export interface OffloadOptions extends Omit<WorkerInit, 'nice'> {
   maxCrashes?: number;
   /** The learned-noise view is sent again at least this often (accepted differences expire). Default 10 s. */
   noiseRefreshMs?: number;
+}
+
+/** The process's thread ids (Linux /proc/self/task; empty elsewhere). */
+function threadIds(): Set<string> {
+  try {
+    return new Set(readdirSync('/proc/self/task'));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Renices the threads started since `before` (the worker's: `new Worker` starts its thread before it returns) at
+ * once, from this thread: node's own start-up of the worker (a new isolate and node's internal modules, tens of ms
+ * of CPU) then already runs below the threads serving clients, before the worker's first line could renice itself.
+ * Best effort (no /proc, a thread gone, a platform without per-thread priorities: the worker still lowers its own).
+ */
+function reniceNewThreads(before: Set<string>, nice: number): void {
+  if (before.size === 0) return;
+  for (const tid of threadIds()) {
+    if (before.has(tid)) continue;
+    try {
+      if (os.getPriority(Number(tid)) < nice) os.setPriority(Number(tid), nice);
+    } catch {
+      // gone already, or not allowed: the worker lowers its own priority when it starts
+    }
+  }
 }
 
 /** A request without its id (each member of the union on its own). */
@@ -109,11 +142,13 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
   }
 
   function start(): Worker {
+    const before = threadIds();
     // The young generation's size flags are process-wide; the worker's heap stays small (a run's two answers).
     const w = new Worker(url, {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 },
     });
+    reniceNewThreads(before, init.nice);
     w.on('message', (r: WorkerReply | WorkerReady) => {
       if ('ready' in r) {
         if (worker !== w) return;
@@ -172,6 +207,10 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
       if (closed || crashes >= maxCrashes || comparisonRef(comparison) === undefined) return false;
       worker ??= start();
       return ready;
+    },
+    warm() {
+      if (closed || crashes >= maxCrashes) return;
+      worker ??= start();
     },
     async judge(job) {
       const noise = snapshot();

@@ -67,6 +67,8 @@ export interface ShadowRunner {
   inFlight(): number;
   /** Resolves when every running shadow call has finished (shutdown). */
   drain(): Promise<void>;
+  /** Starts the comparison worker, if there is one, ahead of the first run (gateway start-up). */
+  warm(): void;
   /** Drains, then stops the comparison worker. */
   close(): Promise<void>;
 }
@@ -292,6 +294,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     release: done,
     inFlight: () => inFlight,
     drain,
+    warm: () => offload?.warm(),
     async close() {
       await drain();
       await offload?.close();

@@ -178,6 +178,17 @@ describe('comparison worker', () => {
     expect(threadNices().filter((n) => n === 19).length).toBe(before + 1);
   });
 
+  it('is reniced by the thread that starts it, before any code of its own could renice it', () => {
+    // This worker never touches its priority: only offload.ts's renice right after `new Worker` can make it 19.
+    const dir = mkdtempSync(join(tmpdir(), 'gw-worker-'));
+    const file = join(dir, 'idle-worker.mjs');
+    writeFileSync(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => {});\n");
+    const before = threadNices().filter((n) => n === 19).length;
+    const o = offload({ workerUrl: pathToFileURL(file) });
+    o.warm();
+    expect(threadNices().filter((n) => n === 19).length).toBe(before + 1);
+  });
+
   it('does not take comparisons it cannot rebuild by name (they are judged on the main thread)', async () => {
     const o = offload();
     await untilReady(o, null);
