@@ -29,6 +29,21 @@ const measure = async (label, n, gapMs) => {
   for (const [tid, v] of b) { const d = (v.run - (a.get(tid)?.run ?? 0)) / 1e6; if (tid === String(process.pid)) main += d; else if (v.nice === 19) worker += d; else other += d; }
   console.log(`${label}: ${n} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s; per run ms: worker ${(worker / n).toFixed(3)}, other threads ${(other / n).toFixed(3)}, main ${(main / n).toFixed(3)}`);
 };
+const measureBatch = async (label, n, batch, gapMs) => {
+  const a = threads(); const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) { await Promise.all(Array.from({ length: batch }, () => offload.judge(job))); await new Promise((r) => setTimeout(r, gapMs)); }
+  const b = threads(); let worker = 0, other = 0, main = 0;
+  for (const [tid, v] of b) { const d = (v.run - (a.get(tid)?.run ?? 0)) / 1e6; if (tid === String(process.pid)) main += d; else if (v.nice === 19) worker += d; else other += d; }
+  console.log(`${label}: ${n} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s; per run ms: worker ${(worker / n).toFixed(3)}, other threads ${(other / n).toFixed(3)}, main ${(main / n).toFixed(3)}`);
+};
+if (process.argv[5] === 'batch') {
+  await measure('paced warm-up', rate * secs, 1000 / rate);
+  await measureBatch('batches of 5 every 250 ms', rate * secs, 5, 250);
+  await measureBatch('batches of 10 every 500 ms', rate * secs, 10, 500);
+  await measure('paced', rate * secs, 1000 / rate);
+  await offload.close();
+  process.exit(0);
+}
 await measure('paced warm-up', rate * secs, 1000 / rate);
 await measure('paced', rate * secs, 1000 / rate);
 await measure('hot', 2000, 0);

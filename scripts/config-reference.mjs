@@ -77,7 +77,9 @@ export const MEANINGS = {
   'shadow.maxRunsPerSecond':
     'new shadow runs a slice may start per second in one replica, paced one per 1/rate s (the rest skipped as `rate`), so runs never start or finish in bunches; `gateway replay` traffic is not paced; 0: no limit',
   'shadow.worker':
-    'judge shadow runs (decode, compare on the contract, mask) in a worker thread at SCHED_IDLE / nice 19, off the thread that serves clients (a 143 KB ticket: 0.5 ms of main-thread time instead of 13 ms, `npm run bench:judge`); false: on the main thread, within `shadow.cpuBudget` and in turns',
+    'judge shadow runs (decode, compare on the contract, mask) in a worker thread started with the gateway (about 25 MB) at SCHED_IDLE / nice 19, off the thread that serves clients (a 143 KB ticket: 0.5 ms of main-thread time instead of 13 ms, `npm run bench:judge`); false: on the main thread, within `shadow.cpuBudget` and in turns',
+  'shadow.workerBatchMs':
+    'finished shadow runs wait up to this long (or until 16 wait) and go to the comparison worker together; it judges them back to back (at 20 runs/s about half the worker CPU per run: one wake-up, warm caches). 0: each at once. Diff records appear this much later',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -163,6 +163,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
           maskKey,
           maskFreeText: config.shadow.maskFreeText,
           keepMatchBodies: config.shadow.store.keepMatchBodies,
+          batchMs: config.shadow.workerBatchMs,
           noise,
           logger,
         })

@@ -168,6 +168,12 @@ export const ConfigSchema = z
          * on the thread that serves clients. Off: on the main thread, within `cpuBudget` and in turns.
          */
         worker: z.boolean().default(true),
+        /**
+         * Finished runs wait up to this long (or until 16 wait) and go to the comparison worker together, which then
+         * judges them back to back: half the worker's CPU per run at 20 runs/s (one wake-up, warm caches). 0: each
+         * at once. Diff records appear this much later.
+         */
+        workerBatchMs: z.number().int().min(0).max(5_000).default(250),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

@@ -58,6 +58,13 @@ export interface OffloadOptions extends Omit<WorkerInit, 'nice'> {
   maxCrashes?: number;
   /** The learned-noise view is sent again at least this often (accepted differences expire). Default 10 s. */
   noiseRefreshMs?: number;
+  /**
+   * Jobs are held up to this long (or until `batchMax` wait) and posted together (0: each at once). The worker then
+   * judges them back to back: one wake-up, warm caches. Default 250.
+   */
+  batchMs?: number;
+  /** Jobs that make a batch go at once. Default 16. */
+  batchMax?: number;
 }
 
 /** The process's thread ids (Linux /proc/self/task; empty elsewhere). */
@@ -109,6 +116,11 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
   }
   const maxCrashes = opts.maxCrashes ?? 3;
   const refreshMs = opts.noiseRefreshMs ?? 10_000;
+  const batchMs = opts.batchMs ?? 250;
+  const batchMax = opts.batchMax ?? 16;
+  /** Requests held for the next batch (each already counted in `pending`), and the timer that posts them. */
+  let held: WorkerRequest[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
   const init: WorkerInit = {
     maskKey: opts.maskKey,
     maskFreeText: opts.maskFreeText,
@@ -124,10 +136,22 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
   const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   let noiseSent = { version: -1, at: Number.NEGATIVE_INFINITY };
 
+  /** Posts the held requests to the current worker, in the order they came. */
+  function flush(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const batch = held;
+    held = [];
+    for (const m of batch) worker?.postMessage(m);
+  }
+
   function fail(w: Worker, err: Error): void {
     if (worker !== w) return;
     worker = null;
     ready = false;
+    held = [];
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
     if (closed) return;
@@ -186,7 +210,10 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     return out;
   }
 
-  /** Posts a request (its id assigned here) and resolves with the worker's reply to it. */
+  /**
+   * Queues a request (its id assigned here) for the next batch and resolves with the worker's reply to it. A batch
+   * goes when `batchMax` requests wait or `batchMs` after its first one.
+   */
   function post(message: Unnumbered<WorkerRequest>): Promise<WorkerReply> {
     if (closed) return Promise.reject(new Error('comparison worker closed'));
     worker ??= start();
@@ -195,7 +222,9 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     return new Promise<WorkerReply>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       if (pending.size === 1) w.ref();
-      w.postMessage({ ...message, id });
+      held.push({ ...message, id } as WorkerRequest);
+      if (held.length >= batchMax || batchMs === 0) flush();
+      else flushTimer ??= setTimeout(flush, batchMs);
     }).then((r) => {
       if (!r.ok) throw new Error(`comparison worker: ${r.error}`);
       return r;
@@ -232,6 +261,9 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     },
     async close() {
       closed = true;
+      held = [];
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = null;
       const w = worker;
       worker = null;
       for (const p of pending.values()) p.reject(new Error('comparison worker closed'));

@@ -136,6 +136,26 @@ describe('comparison worker', () => {
     ).toBe('match');
   });
 
+  it('holds finished runs for a batch: posted together when batchMax wait, rejected if closed first', async () => {
+    const o = offload({ batchMs: 60_000, batchMax: 3 });
+    await untilReady(o);
+    const fail = { ok: false as const, timeout: false, error: 'boom' };
+    const job = { comparison: TICKETS_GET_COMPARISON, meta, legacy, request, outcome: fail, durationMs: 1 };
+    const settled: string[] = [];
+    const first = [o.judge(job), o.judge(job)].map((p) => p.then((r) => settled.push(r.result)));
+    // Two of three: still held (the batch timer is a minute away).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toEqual([]);
+    const third = o.judge(job);
+    await Promise.all([...first, third]);
+    expect(settled).toEqual(['candidate_error', 'candidate_error']);
+    expect((await third).result).toBe('candidate_error');
+    // A held run whose offload closes is rejected (the runner then judges it on the main thread).
+    const held = expect(o.judge(job)).rejects.toThrow(/closed/);
+    await o.close();
+    await held;
+  });
+
   it("sees the main thread's learned noise: a learned path is shown apart, and the run is a match", async () => {
     const noise = learner();
     noise.observe('tickets.get', ['subject']);
