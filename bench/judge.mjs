@@ -8,8 +8,14 @@
  * `npm run build` first). The legacy answer is a seeded ticket with N comments carrying e-mail addresses and phone
  * numbers (so masking has PII to find); the candidate's differs in its subject (a value_mismatch keeps both bodies).
  *
- *   node bench/judge.mjs [--runs 30] [--comments 0,50,400]
+ *   node bench/judge.mjs [--runs 30] [--comments 0,50,400] [--paced 20]
+ *
+ * --paced R: afterwards, the CPU each run costs the worker thread, V8's and libuv's helper threads and the main thread
+ * (Linux /proc/self/task/<tid>/schedstat) when runs come one at a time at R per second for 10 s, as in a shadowed
+ * gateway, posted at once (`shadow.workerBatchMs` 0) and in batches (the default), against runs judged as fast as
+ * the worker can: a lone run mostly pays for waking a cold thread.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { renderTicket, seedTicket } from '../dist/legacy-adapters/simulator/seed-tickets.js';
 import { TICKETS_GET_COMPARISON } from '../dist/routes/comparisons.js';
@@ -21,7 +27,11 @@ import { createCompareOffload } from '../dist/src/shadow/offload.js';
 import { encodeForStore } from '../dist/src/shadow/store/query.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '30' }, comments: { type: 'string', default: '0,50,400' } },
+  options: {
+    runs: { type: 'string', default: '30' },
+    comments: { type: 'string', default: '0,50,400' },
+    paced: { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
 const sizes = values.comments.split(',').map(Number);
@@ -76,15 +86,21 @@ function onMainThread(job) {
   return encodeForStore(masker.maskRecord(recordOf(meta, 'TicketV1', j, { keepMatchBodies: false, durationMs: 1 })));
 }
 
-const offload = createCompareOffload({
-  maskKey: KEY,
-  maskFreeText: 'hash',
-  keepMatchBodies: false,
-  noise: createNoiseLearner({ minSamples: 5, minRate: 0.2, defaultAcceptDays: 30 }),
-  logger: createLogger({ level: 'silent' }),
-});
-if (!offload) throw new Error('dist/src/shadow/compare-worker.js is missing: run `npm run build`');
-while (!offload.accepts(TICKETS_GET_COMPARISON)) await new Promise((r) => setTimeout(r, 10));
+const newOffload = async (batchMs) => {
+  const o = createCompareOffload({
+    maskKey: KEY,
+    maskFreeText: 'hash',
+    keepMatchBodies: false,
+    batchMs,
+    noise: createNoiseLearner({ minSamples: 5, minRate: 0.2, defaultAcceptDays: 30 }),
+    logger: createLogger({ level: 'silent' }),
+  });
+  if (!o) throw new Error('dist/src/shadow/compare-worker.js is missing: run `npm run build`');
+  while (!o.accepts(TICKETS_GET_COMPARISON)) await new Promise((r) => setTimeout(r, 10));
+  return o;
+};
+// Each run posted at once: the round trip is what is timed.
+const offload = await newOffload(0);
 
 const rows = [];
 for (const n of sizes) {
@@ -110,4 +126,80 @@ for (const r of rows) {
   process.stdout.write(
     `${`${r.kb.toFixed(0)} KB`.padStart(11)}   ${`${r.here.toFixed(2)} ms`.padStart(18)}   ${`${r.active.toFixed(2)} ms`.padStart(28)}   ${`${r.wall.toFixed(2)} ms`.padStart(17)}\n`,
   );
+}
+
+if (values.paced !== undefined) await paced(Number(values.paced));
+
+/** CPU ms per run by thread kind (worker = the nice-19 thread) while `fn` judges `n` runs. */
+async function cpuPerRun(n, fn) {
+  const threads = () => {
+    const out = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        const run = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        out.set(tid, { nice, run });
+      } catch {
+        // the thread ended in between
+      }
+    }
+    return out;
+  };
+  const a = threads();
+  await fn();
+  const sum = { worker: 0, helpers: 0, main: 0 };
+  for (const [tid, v] of threads()) {
+    const ms = (v.run - (a.get(tid)?.run ?? 0)) / 1e6;
+    if (tid === String(process.pid)) sum.main += ms;
+    else if (v.nice === 19) sum.worker += ms;
+    else sum.helpers += ms;
+  }
+  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / n]));
+}
+
+async function paced(rate) {
+  if (!Number.isFinite(rate) || rate <= 0 || !existsSync('/proc/self/task')) {
+    process.stderr.write('--paced needs a positive rate, and Linux /proc\n');
+    process.exit(2);
+  }
+  const job = run(0);
+  job.outcome = { ok: false, timeout: false, error: 'bench: the new path fails' };
+  const n = Math.round(rate * 10);
+  const gap = () => new Promise((r) => setTimeout(r, 1000 / rate));
+  const rows = [];
+  for (const [label, batchMs] of [
+    ['one at a time, posted at once', 0],
+    ['one at a time, in batches (default)', undefined],
+  ]) {
+    const o = await newOffload(batchMs);
+    // Warm-up: the same number of runs first (the worker's code gets optimised).
+    const each = async () => {
+      const pending = [];
+      for (let i = 0; i < n; i++) {
+        pending.push(o.judge(job));
+        await gap();
+      }
+      await Promise.all(pending);
+    };
+    await each();
+    rows.push([label, await cpuPerRun(n, each)]);
+    if (batchMs === 0) {
+      const hot = 2000;
+      rows.push([
+        'back to back, as fast as it can',
+        await cpuPerRun(hot, async () => {
+          for (let i = 0; i < hot; i++) await o.judge(job);
+        }),
+      ]);
+    }
+    await o.close();
+  }
+  process.stdout.write(`\nCPU ms per judged run (candidate_error, 2 KB ticket), ${rate} runs/s for 10 s:\n`);
+  process.stdout.write('how the runs come                       worker   helper threads   main thread\n');
+  for (const [label, r] of rows) {
+    process.stdout.write(
+      `${label.padEnd(36)} ${r.worker.toFixed(3).padStart(9)} ${r.helpers.toFixed(3).padStart(16)} ${r.main.toFixed(3).padStart(13)}\n`,
+    );
+  }
 }
