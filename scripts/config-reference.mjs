@@ -79,7 +79,7 @@ export const MEANINGS = {
   'shadow.worker':
     'judge shadow runs (decode, compare on the contract, mask) in a worker thread started with the gateway (about 25 MB) at SCHED_IDLE / nice 19, off the thread that serves clients (a 143 KB ticket: 0.5 ms of main-thread time instead of 13 ms, `npm run bench:judge`); false: on the main thread, within `shadow.cpuBudget` and in turns',
   'shadow.workerBatchMs':
-    'finished shadow runs wait up to this long (or until 16 wait) and go to the comparison worker together; it judges them back to back (at 20 runs/s about half the worker CPU per run: one wake-up, warm caches). 0: each at once. Diff records appear this much later',
+    'finished shadow runs wait up to this long (or until 16 wait) and go to the comparison worker together; it judges them back to back (at 20 runs/s 30–40 % less worker CPU per run: one wake-up, warm caches). 0: each at once. Diff records appear this much later',
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -170,7 +170,7 @@ export const ConfigSchema = z
         worker: z.boolean().default(true),
         /**
          * Finished runs wait up to this long (or until 16 wait) and go to the comparison worker together, which then
-         * judges them back to back: half the worker's CPU per run at 20 runs/s (one wake-up, warm caches). 0: each
+         * judges them back to back: 30–40 % less worker CPU per run at 20 runs/s (one wake-up, warm caches). 0: each
          * at once. Diff records appear this much later.
          */
         workerBatchMs: z.number().int().min(0).max(5_000).default(250),
