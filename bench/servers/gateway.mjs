@@ -11,6 +11,9 @@
  *   slowNewMs: the tickets.get new handler (ROUTE_TABLE's own) waits this long first (a slow new path: what shadow
  *              costs when the candidate is slower than legacy; the wait ends early when the run is aborted)
  *   failNew: the tickets.get new handler throws at once (a failing new path)
+ *   cannedNew: the tickets.get new handler answers each ticket id with what its first call answered (after slowNewMs):
+ *              a candidate whose own work costs this thread nothing, as if it ran elsewhere (for attributing the
+ *              shadow's cost between the candidate and the rest of a run)
  *   rollback: false turns the automatic pin-back off (a failing shadowed path would otherwise be pinned to legacy
  *             after its first 200 comparisons, and the rest of the run would measure no shadow work at all)
  *   shadow: settings merged over the config's `shadow` section (e.g. { "maxRunsPerSecond": 0 }), for A/B runs
@@ -35,6 +38,7 @@ const options = {
   publicUrl: '',
   slowNewMs: 0,
   failNew: false,
+  cannedNew: false,
   rollback: true,
   ...JSON.parse(optionsJson ?? '{}'),
 };
@@ -83,6 +87,16 @@ function routes() {
   return routesAsConfigured().map((r) => (r.id === 'tickets.get' ? { ...r, handler: timed(r.handler) } : r));
 }
 
+/** A handler that answers each ticket id as its first call did. */
+function canned(handler) {
+  const kept = new Map();
+  return async (req, ctx) => {
+    const id = req.params.id;
+    if (!kept.has(id)) kept.set(id, await handler(req, ctx));
+    return kept.get(id);
+  };
+}
+
 function routesAsConfigured() {
   if (options.failNew) {
     return ROUTE_TABLE.map((r) =>
@@ -96,10 +110,10 @@ function routesAsConfigured() {
         : r,
     );
   }
-  if (!options.slowNewMs) return ROUTE_TABLE;
+  if (!options.slowNewMs && !options.cannedNew) return ROUTE_TABLE;
   return ROUTE_TABLE.map((r) => {
     if (r.id !== 'tickets.get') return r;
-    const inner = r.handler;
+    const inner = options.cannedNew ? canned(r.handler) : r.handler;
     return {
       ...r,
       handler: async (req, ctx) => {
