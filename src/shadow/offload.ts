@@ -18,8 +18,8 @@ import type { ResultClass, SliceComparison } from './types.js';
 
 /**
  * The main-thread side of the comparison worker (src/shadow/compare-worker.ts): posts a finished shadow run's two
- * answers and gets back the result class and the masked diff record, encoded for the store. Started on first use; restarted after a crash,
- * and given up after `maxCrashes` (the runner then compares on the main thread, as it does for comparisons the
+ * answers and gets back the result class and the masked diff record, encoded for the store. Started by `warm()`
+ * (gateway start-up) or on first use; restarted after a crash, and given up after `maxCrashes` (the runner then compares on the main thread, as it does for comparisons the
  * worker cannot rebuild). A job whose worker died is rejected; the runner judges it itself.
  */
 export interface CompareOffload {
@@ -136,22 +136,25 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
   const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   let noiseSent = { version: -1, at: Number.NEGATIVE_INFINITY };
 
-  /** Posts the held requests to the current worker, in the order they came. */
-  function flush(): void {
+  /** Takes the held requests (and cancels their timer): to post them, or to drop them when the worker is gone. */
+  function takeHeld(): WorkerRequest[] {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
     const batch = held;
     held = [];
-    for (const m of batch) worker?.postMessage(m);
+    return batch;
+  }
+
+  /** Posts the held requests to the current worker, in the order they came. */
+  function flush(): void {
+    for (const m of takeHeld()) worker?.postMessage(m);
   }
 
   function fail(w: Worker, err: Error): void {
     if (worker !== w) return;
     worker = null;
     ready = false;
-    held = [];
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = null;
+    takeHeld();
     for (const p of pending.values()) p.reject(err);
     pending.clear();
     if (closed) return;
@@ -231,16 +234,18 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     });
   }
 
+  /** Starts the worker unless it runs, the offload is closed or the worker was given up. */
+  function warm(): void {
+    if (!closed && crashes < maxCrashes) worker ??= start();
+  }
+
   return {
     accepts(comparison) {
-      if (closed || crashes >= maxCrashes || comparisonRef(comparison) === undefined) return false;
-      worker ??= start();
-      return ready;
+      if (comparisonRef(comparison) === undefined) return false;
+      warm();
+      return worker !== null && ready;
     },
-    warm() {
-      if (closed || crashes >= maxCrashes) return;
-      worker ??= start();
-    },
+    warm,
     async judge(job) {
       const noise = snapshot();
       const { comparison, ...run } = job;
@@ -261,9 +266,7 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     },
     async close() {
       closed = true;
-      held = [];
-      if (flushTimer) clearTimeout(flushTimer);
-      flushTimer = null;
+      takeHeld();
       const w = worker;
       worker = null;
       for (const p of pending.values()) p.reject(new Error('comparison worker closed'));
