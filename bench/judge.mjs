@@ -15,7 +15,7 @@
  * gateway, posted at once (`shadow.workerBatchMs` 0) and in batches (the default), against runs judged as fast as
  * the worker can: a lone run mostly pays for waking a cold thread.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { renderTicket, seedTicket } from '../dist/legacy-adapters/simulator/seed-tickets.js';
 import { TICKETS_GET_COMPARISON } from '../dist/routes/comparisons.js';
@@ -25,6 +25,7 @@ import { createMasker } from '../dist/src/shadow/mask.js';
 import { createNoiseLearner } from '../dist/src/shadow/noise.js';
 import { createCompareOffload } from '../dist/src/shadow/offload.js';
 import { encodeForStore } from '../dist/src/shadow/store/query.js';
+import { threadStats } from './lib/cpu.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -132,24 +133,10 @@ if (values.paced !== undefined) await paced(Number(values.paced));
 
 /** CPU ms per run by thread kind (worker = the nice-19 thread) while `fn` judges `n` runs. */
 async function cpuPerRun(n, fn) {
-  const threads = () => {
-    const out = new Map();
-    for (const tid of readdirSync('/proc/self/task')) {
-      try {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-        const run = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        out.set(tid, { nice, run });
-      } catch {
-        // the thread ended in between
-      }
-    }
-    return out;
-  };
-  const a = threads();
+  const a = threadStats('self');
   await fn();
   const sum = { worker: 0, helpers: 0, main: 0 };
-  for (const [tid, v] of threads()) {
+  for (const [tid, v] of threadStats('self')) {
     const ms = (v.run - (a.get(tid)?.run ?? 0)) / 1e6;
     if (tid === String(process.pid)) sum.main += ms;
     else if (v.nice === 19) sum.worker += ms;

@@ -12,10 +12,11 @@
  * --profile: the gateway also runs under --cpu-prof (a sample every 500 µs), and the samples taken during loop gaps
  * are summed by function, against all samples of the run: what the main thread was doing while clients waited.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs } from './lib/cli.mjs';
+import { threadStats } from './lib/cpu.mjs';
 import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
@@ -171,23 +172,8 @@ function printTop(title, m, total, allM, allTotal, n = 12) {
 function schedstat(procs) {
   const out = new Map();
   for (const [who, pid] of procs) {
-    let tids = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      try {
-        const [run, wait, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
-          .trim()
-          .split(' ')
-          .map(Number);
-        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-        out.set(`${who} ${comm}/${tid === String(pid) ? 'main' : tid}`, { run, wait, slices });
-      } catch {
-        // the thread ended in between
-      }
+    for (const [tid, t] of threadStats(pid)) {
+      out.set(`${who} ${t.comm}/${tid === String(pid) ? 'main' : tid}`, t);
     }
   }
   return out;

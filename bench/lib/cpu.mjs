@@ -5,7 +5,7 @@
  * much). Linux only; elsewhere every figure is null.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_US = 1e6 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
 
@@ -67,4 +67,34 @@ export function startCpuMeter(pids, serverCpu) {
     }
     return out;
   };
+}
+
+/**
+ * Each thread of a process (`pid`, or 'self') now: its name, niceness, and the scheduler's counters
+ * (/proc/<pid>/task/<tid>/schedstat: ns on a CPU, ns waiting on a run queue, timeslices). Map tid → stats; empty
+ * when the process is gone or there is no /proc. Threads that end while being read are left out.
+ */
+export function threadStats(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [run, wait, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+        .trim()
+        .split(' ')
+        .map(Number);
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(tid, { comm, nice, run, wait, slices });
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return out;
 }
