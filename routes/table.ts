@@ -1,3 +1,4 @@
+import { nameRoutes } from '../src/shadow/remote-routes.js';
 import {
   CUSTOMERS_ADDRESS_COMPARISON,
   TICKETS_CREATE_COMPARISON,
@@ -31,48 +32,52 @@ const ticketUpdate = (method: 'PUT' | 'PATCH', id: string): RouteSpec => ({
  * untouched. Patterns only match canonical paths (see src/pipeline/router.ts), so encoded or dot-segment variants
  * stay with legacy.
  */
-export const ROUTE_TABLE: readonly RouteSpec[] = [
-  {
-    id: 'tickets.get',
-    slice: 'tickets.get',
-    method: 'GET',
-    paths: TICKET_ID_PATHS,
-    context: (req, base) => ({ ...base, resourceId: req.params.id as string }),
-    deadlineMs: 1_500,
-    readsBody: false,
-    write: false,
-    handler: getTicket,
-    description: 'Read one ticket through the ticketing adapter, mapped onto TicketV1 and rendered back.',
-    comparison: TICKETS_GET_COMPARISON,
-  },
-  {
-    id: 'tickets.create',
-    slice: 'tickets.create',
-    method: 'POST',
-    paths: ['/api/v2/tickets', '/api/v2/tickets.json'],
-    context: (_req, base) => base,
-    deadlineMs: 3_000,
-    readsBody: true,
-    write: true,
-    handler: createTicket,
-    description:
-      "Create a ticket: the body read onto TicketCreateV1, one idempotent ticketing write, legacy's answer relayed.",
-    comparison: TICKETS_CREATE_COMPARISON,
-  },
-  ticketUpdate('PUT', 'tickets.update'),
-  ticketUpdate('PATCH', 'tickets.update.patch'),
-  {
-    id: 'customers.address',
-    slice: 'customers.address',
-    method: 'PUT',
-    paths: ['/crm/customers/:id(^\\d{1,18})/address', '/crm/customers/:id(^\\d{1,18})/address.json'],
-    context: (req, base) => ({ ...base, resourceId: req.params.id as string }),
-    deadlineMs: 3_000,
-    readsBody: true,
-    write: true,
-    handler: updateCustomerAddress,
-    description:
-      "Change a customer's address: the body read onto AddressChangeV1, one idempotent CRM write, the CRM's answer relayed.",
-    comparison: CUSTOMERS_ADDRESS_COMPARISON,
-  },
-];
+export const ROUTE_TABLE: readonly RouteSpec[] = nameRoutes(
+  [
+    {
+      id: 'tickets.get',
+      slice: 'tickets.get',
+      method: 'GET',
+      paths: TICKET_ID_PATHS,
+      context: (req, base) => ({ ...base, resourceId: req.params.id as string }),
+      deadlineMs: 1_500,
+      readsBody: false,
+      write: false,
+      handler: getTicket,
+      description: 'Read one ticket through the ticketing adapter, mapped onto TicketV1 and rendered back.',
+      comparison: TICKETS_GET_COMPARISON,
+    },
+    {
+      id: 'tickets.create',
+      slice: 'tickets.create',
+      method: 'POST',
+      paths: ['/api/v2/tickets', '/api/v2/tickets.json'],
+      context: (_req, base) => base,
+      deadlineMs: 3_000,
+      readsBody: true,
+      write: true,
+      handler: createTicket,
+      description:
+        "Create a ticket: the body read onto TicketCreateV1, one idempotent ticketing write, legacy's answer relayed.",
+      comparison: TICKETS_CREATE_COMPARISON,
+    },
+    ticketUpdate('PUT', 'tickets.update'),
+    ticketUpdate('PATCH', 'tickets.update.patch'),
+    {
+      id: 'customers.address',
+      slice: 'customers.address',
+      method: 'PUT',
+      paths: ['/crm/customers/:id(^\\d{1,18})/address', '/crm/customers/:id(^\\d{1,18})/address.json'],
+      context: (req, base) => ({ ...base, resourceId: req.params.id as string }),
+      deadlineMs: 3_000,
+      readsBody: true,
+      write: true,
+      handler: updateCustomerAddress,
+      description:
+        "Change a customer's address: the body read onto AddressChangeV1, one idempotent CRM write, the CRM's answer relayed.",
+      comparison: CUSTOMERS_ADDRESS_COMPARISON,
+    },
+  ],
+  // The comparison worker loads this table too, and runs shadow candidates of its routes there.
+  { module: import.meta.url, export: 'ROUTE_TABLE' },
+);

@@ -80,6 +80,8 @@ export const MEANINGS = {
     'judge shadow runs (decode, compare on the contract, mask) in a worker thread started with the gateway (about 25 MB) at SCHED_IDLE / nice 19, off the thread that serves clients (a 143 KB ticket: 0.5 ms of main-thread time instead of 13 ms, `npm run bench:judge`); false: on the main thread, within `shadow.cpuBudget` and in turns',
   'shadow.workerBatchMs':
     'finished shadow runs wait up to this long (or until 16 wait) and go to the comparison worker together; it judges them back to back (at 20 runs/s 30–40 % less worker CPU per run: one wake-up, warm caches). 0: each at once. Diff records appear this much later',
+  'shadow.workerCandidates':
+    "the comparison worker also runs the candidates of shadowed route slices (the new handler with dry-run adapters and legacy pools of its own; posted at once, not batched), so a candidate's legacy read, mapping and rendering cost the thread serving clients nothing; a candidate whose deadline fired over 100 ms late (the idle-priority worker got no CPU) is skipped as `overload`, not recorded as a timeout; intent slices (the AI engine) run on the main thread; needs `shadow.worker`",
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { createFlagProvider } from '../flags/index.js';
 import type { FlagProvider } from '../flags/provider.js';
-import { createConversationsAdapter } from '../legacy-adapters/conversations.js';
-import { createCrmAdapter } from '../legacy-adapters/crm.js';
-import { createLegacyHttp } from '../legacy-adapters/http.js';
-import { createOrdersAdapter } from '../legacy-adapters/orders-soap.js';
-import { createTicketingAdapter } from '../legacy-adapters/ticketing.js';
-import { createTicketingUsersAdapter } from '../legacy-adapters/ticketing-users.js';
+import { createLegacyClients, type LegacyClientSettings } from '../legacy-adapters/clients.js';
 import { ROUTE_TABLE } from '../routes/table.js';
 import type { RouteSpec } from '../routes/types.js';
 import { createAiEngine } from './ai/engine.js';
@@ -69,20 +64,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     keepAliveTimeout: 4_000,
   });
   // One undici Pool per legacy system (DESIGN §2); each may live at its own origin.
-  const httpFor = (system: keyof Config['legacy']['systems']) =>
-    createLegacyHttp({
-      url: config.legacy.systems[system] ?? config.legacy.url,
-      system,
-      connectTimeoutMs: config.legacy.connectTimeoutMs,
-      headersTimeoutMs: config.legacy.headersTimeoutMs,
-      bodyTimeoutMs: config.legacy.bodyTimeoutMs,
-    });
-  const legacyHttp = {
-    ticketing: httpFor('ticketing'),
-    orders: httpFor('orders'),
-    conversations: httpFor('conversations'),
-    crm: httpFor('crm'),
-  };
+  const legacyClients = createLegacyClients(config.legacy);
   const rewriter = config.legacy.rewriteUrls ? createOriginRewriter(config.legacy.url) : null;
   const trusted = trustChecker(config.trustedProxies);
   const passthrough = createPassthrough({
@@ -164,6 +146,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
           maskFreeText: config.shadow.maskFreeText,
           keepMatchBodies: config.shadow.store.keepMatchBodies,
           batchMs: config.shadow.workerBatchMs,
+          ...(config.shadow.workerCandidates ? { legacy: legacySettings(config.legacy) } : {}),
           noise,
           logger,
         })
@@ -204,14 +187,8 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     flags,
     state,
     legacyPool,
-    legacyHttp,
-    adapters: {
-      ticketing: createTicketingAdapter(legacyHttp.ticketing),
-      users: createTicketingUsersAdapter(legacyHttp.ticketing),
-      crm: createCrmAdapter(legacyHttp.crm),
-      orders: createOrdersAdapter(legacyHttp.orders),
-      conversations: createConversationsAdapter(legacyHttp.conversations),
-    },
+    legacyHttp: legacyClients.http,
+    adapters: legacyClients.adapters,
     rewriter,
     passthrough,
     tunneler,
@@ -226,6 +203,12 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     recorder,
     routes: opts.routes ?? ROUTE_TABLE,
   };
+}
+
+/** The plain data the comparison worker's own legacy pools are built from. */
+function legacySettings(legacy: Config['legacy']): LegacyClientSettings {
+  const { url, systems, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = legacy;
+  return { url, systems: { ...systems }, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs };
 }
 
 /** Closes in reverse order of construction. */

@@ -174,6 +174,13 @@ export const ConfigSchema = z
          * at once. Diff records appear this much later.
          */
         workerBatchMs: z.number().int().min(0).max(5_000).default(250),
+        /**
+         * The comparison worker also runs the candidates of shadowed route slices (their new handler with dry-run
+         * adapters and legacy pools of its own), so a candidate's legacy read, mapping and rendering cost the thread
+         * serving clients nothing. Intent slices (the AI engine) and route tables the worker cannot load run on the
+         * main thread. Needs `worker`.
+         */
+        workerCandidates: z.boolean().default(true),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

@@ -18,18 +18,17 @@
  *             after its first 200 comparisons, and the rest of the run would measure no shadow work at all)
  *   shadow: settings merged over the config's `shadow` section (e.g. { "maxRunsPerSecond": 0 }), for A/B runs
  *   timeline: a file written at shutdown with what happened when (epoch ms, for bench/timeline.mjs): every tickets.get
- *             new-handler call [start, end], every collection [start, ms, kind] and every event-loop gap over 3 ms
+ *             new-handler call on the main thread [start, end] (candidates the comparison worker runs are not seen), every collection [start, ms, kind] and every event-loop gap over 3 ms
  *             seen by a 2 ms timer [at, ms]. Off by default (the timer costs a little).
  */
 import { writeFileSync } from 'node:fs';
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { ROUTE_TABLE } from '../../dist/routes/table.js';
 import { loadConfig } from '../../dist/src/config.js';
 import { startGateway } from '../../dist/src/gateway.js';
 import { createBatchedDestination, createLogger } from '../../dist/src/observability/logger.js';
 import { announce, stopOnSignal } from './child-ipc.mjs';
+import { benchRoutes, wrapTicketsGet } from './routes.mjs';
 
 const [upstream, flagsFile, logFile, optionsJson] = process.argv.slice(2);
 if (!upstream || !flagsFile || !logFile) throw new Error('usage: gateway.mjs <upstream-url> <flags-file> <log-file>');
@@ -82,46 +81,10 @@ function timed(handler) {
   };
 }
 
-/** The route table as shipped, with the tickets.get handler behind a delay (slowNewMs) or failing (failNew). */
+/** The route table as shipped, or with the tickets.get handler delayed, failing or canned (bench/servers/routes.mjs). */
 function routes() {
-  return routesAsConfigured().map((r) => (r.id === 'tickets.get' ? { ...r, handler: timed(r.handler) } : r));
-}
-
-/** A handler that answers each ticket id as its first call did. */
-function canned(handler) {
-  const kept = new Map();
-  return async (req, ctx) => {
-    const id = req.params.id;
-    if (!kept.has(id)) kept.set(id, await handler(req, ctx));
-    return kept.get(id);
-  };
-}
-
-function routesAsConfigured() {
-  if (options.failNew) {
-    return ROUTE_TABLE.map((r) =>
-      r.id === 'tickets.get'
-        ? {
-            ...r,
-            handler: async () => {
-              throw new Error('bench: the new path fails');
-            },
-          }
-        : r,
-    );
-  }
-  if (!options.slowNewMs && !options.cannedNew) return ROUTE_TABLE;
-  return ROUTE_TABLE.map((r) => {
-    if (r.id !== 'tickets.get') return r;
-    const inner = options.cannedNew ? canned(r.handler) : r.handler;
-    return {
-      ...r,
-      handler: async (req, ctx) => {
-        await sleep(options.slowNewMs, undefined, { signal: ctx.signal });
-        return inner(req, ctx);
-      },
-    };
-  });
+  const table = benchRoutes(options);
+  return timeline ? wrapTicketsGet(table, timed) : table;
 }
 
 // env: {} so GATEWAY_* variables of the machine running the bench cannot change what is measured.

@@ -18,6 +18,7 @@ import { originFormTarget } from '../proxy/request-target.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
 import { createDryRunAdapters } from '../shadow/dry-run.js';
 import type { Recorder } from '../shadow/recorder.js';
+import { routeRef } from '../shadow/remote-routes.js';
 import type { LegacyCapture, ShadowRunner } from '../shadow/runner.js';
 import type { Effect } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
@@ -638,6 +639,12 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
           legacyAgain: idempotentRead
             ? (signal) => deps.legacyAgain(sreq.method, sreq.url, passthrough.readHeaders(req), signal)
             : undefined,
+          remote: {
+            route: routeRef(spec),
+            request: sreq,
+            forwardHeaders,
+            recordGaps: (count) => gapsBy(slice).inc(count),
+          },
         });
       },
     });

@@ -1,4 +1,7 @@
+import type { LegacyClientSettings } from '../../legacy-adapters/clients.js';
+import type { SliceRequest } from '../../routes/types.js';
 import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
+import type { RouteRef } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
 import type { ResultClass, SliceComparison } from './types.js';
 
@@ -14,6 +17,8 @@ export interface WorkerInit {
   keepMatchBodies: boolean;
   /** Niceness the worker thread asks for (Linux; ignored elsewhere). */
   nice: number;
+  /** Legacy pools of the worker's own, for candidates it runs (`run` requests); absent: it only judges. */
+  legacy?: LegacyClientSettings | undefined;
 }
 
 /** Noise paths of slices, as the main thread's learner judges them now (`noiseOf` answers). */
@@ -31,7 +36,21 @@ export type WorkerRequest =
       durationMs: number;
       noise?: NoiseSnapshot;
     }
-  | { type: 'noise'; id: number; ref: string | null; slice: string; first: LegacyCapture; again: LegacyCapture };
+  | { type: 'noise'; id: number; ref: string | null; slice: string; first: LegacyCapture; again: LegacyCapture }
+  | {
+      /** Run the candidate here (the route's new handler, dry-run adapters), then judge it as `judge` does. */
+      type: 'run';
+      id: number;
+      ref: string | null;
+      route: RouteRef;
+      request: SliceRequest;
+      forwardHeaders: Record<string, string>;
+      /** The shadow deadline, counted from when the worker starts the candidate. */
+      deadlineMs: number;
+      meta: RunMeta;
+      legacy: LegacyCapture;
+      noise?: NoiseSnapshot;
+    };
 
 /** The worker's first message: modules loaded, and the scheduling it got (`nice` null: could not be set). */
 export interface WorkerReady {
@@ -40,8 +59,16 @@ export interface WorkerReady {
   idle: boolean;
 }
 
+/** What a candidate run in the worker came to: judged, or nothing to compare (counted as a skip by the runner). */
+export type RunResult = { gaps: number } & (
+  | { result: ResultClass; record: EncodedRecord }
+  /** `candidate_deferred`: the candidate handed the request to legacy; `overload`: the worker was starved of CPU past the deadline. */
+  | { skipped: 'candidate_deferred' | 'overload' }
+);
+
 export type WorkerReply =
   | { id: number; ok: true; result: ResultClass; record: EncodedRecord }
+  | ({ id: number; ok: true; run: true } & RunResult)
   | { id: number; ok: true; paths: string[] }
   | { id: number; ok: false; error: string };
 

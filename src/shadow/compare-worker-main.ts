@@ -4,13 +4,26 @@
  * message from src/shadow/offload.ts. Comparisons cross by name and are rebuilt here (compare-protocol.ts).
  */
 import { parentPort } from 'node:worker_threads';
+import { createLegacyClients } from '../../legacy-adapters/clients.js';
+import { RequestBodyError } from '../../mappers/ticket-write.js';
 import { ROUTE_COMPARISONS } from '../../routes/comparisons.js';
+import type { Adapters } from '../../routes/types.js';
+import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
 import { botReplyComparison } from '../pipeline/intent-comparison.js';
-import type { NoiseSnapshot, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './compare-protocol.js';
-import { judgeRun, type LegacyCapture, noisePaths, recordOf } from './judge.js';
+import type {
+  NoiseSnapshot,
+  RunResult,
+  WorkerInit,
+  WorkerReady,
+  WorkerReply,
+  WorkerRequest,
+} from './compare-protocol.js';
+import { createDryRunAdapters } from './dry-run.js';
+import { judgeRun, type LegacyCapture, noisePaths, type RunOutcome, recordOf } from './judge.js';
 import { createMasker } from './mask.js';
+import { resolveRoute } from './remote-routes.js';
 import { encodeForStore } from './store/query.js';
-import type { NoiseView, SliceComparison } from './types.js';
+import type { Effect, NoiseView, SliceComparison } from './types.js';
 
 const comparisons = new Map<string, SliceComparison>();
 function resolve(ref: string | null): SliceComparison | null {
@@ -29,6 +42,13 @@ function resolve(ref: string | null): SliceComparison | null {
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const capture = (c: LegacyCapture): LegacyCapture => (c.body instanceof Uint8Array ? { ...c, body: buf(c.body) } : c);
 
+/**
+ * A candidate whose deadline fired this much later than due was starved of CPU (the worker runs at idle priority,
+ * and a busy core may not give it any for a while): its timeout says nothing about the new path, so the run is
+ * skipped as `overload` instead of being recorded as `candidate_timeout`.
+ */
+const STARVED_MS = 100;
+
 /** Answers the main thread's requests until the thread is terminated; says it is ready (with its priority) first. */
 export function serve(init: WorkerInit, priority: Omit<WorkerReady, 'ready'>): void {
   const masker = createMasker({ key: init.maskKey, freeText: init.maskFreeText });
@@ -38,13 +58,12 @@ export function serve(init: WorkerInit, priority: Omit<WorkerReady, 'ready'>): v
     noise = new Map(snapshot.map(([slice, path, why]) => [`${slice}\u0000${path}`, why]));
   };
 
-  function handle(m: WorkerRequest): WorkerReply {
+  /** Decode, compare, build the record, mask it and encode it for the store (query fields + JSON): one string back. */
+  function judge(m: Extract<WorkerRequest, { type: 'judge' | 'run' }>, outcome: RunOutcome, durationMs: number) {
     const comparison = resolve(m.ref);
-    if (m.type === 'noise') {
-      return { id: m.id, ok: true, paths: noisePaths(m.slice, comparison, capture(m.first), capture(m.again)) };
-    }
     if (m.noise) setNoise(m.noise);
-    const { outcome, request } = m;
+    const request =
+      m.type === 'run' ? { method: m.request.method, path: m.request.path, body: m.request.body } : m.request;
     const judged = judgeRun({
       slice: m.meta.slice,
       comparison,
@@ -55,21 +74,81 @@ export function serve(init: WorkerInit, priority: Omit<WorkerReady, 'ready'>): v
     });
     const record = recordOf(m.meta, comparison?.contract ?? null, judged, {
       keepMatchBodies: init.keepMatchBodies,
-      durationMs: m.durationMs,
+      durationMs,
     });
-    // Encoded here (query fields + JSON): a large record crosses to the main thread as one string, ready to store.
-    return { id: m.id, ok: true, result: judged.comparison.result, record: encodeForStore(masker.maskRecord(record)) };
+    return { result: judged.comparison.result, record: encodeForStore(masker.maskRecord(record)) };
   }
+
+  // The worker's own legacy pools, made on the first candidate it runs.
+  let adapters: Adapters | null = null;
+
+  /** Runs the route's new handler with dry-run adapters under the shadow deadline, as the main thread would. */
+  async function run(m: Extract<WorkerRequest, { type: 'run' }>): Promise<RunResult> {
+    if (!init.legacy) throw new Error('the worker was started without legacy settings: it cannot run candidates');
+    const spec = await resolveRoute(m.route);
+    adapters ??= createLegacyClients(init.legacy).adapters;
+    const effects: Effect[] = [];
+    let gaps = 0;
+    const req = m.request;
+    if (req.body instanceof Uint8Array) req.body = buf(req.body);
+    const t0 = performance.now();
+    let outcome: RunOutcome;
+    try {
+      const answer = await withDeadline(m.deadlineMs, new AbortController(), (signal) =>
+        spec.handler(req, {
+          signal,
+          // Shadow runs never write: write methods only record what they would have done.
+          adapters: createDryRunAdapters(adapters as Adapters, effects),
+          forwardHeaders: m.forwardHeaders,
+          dryRun: true,
+          commit: () => {},
+          recordGaps: (paths) => {
+            gaps += paths.length;
+          },
+        }),
+      );
+      const { status, headers, body } = answer;
+      outcome = { ok: true, status, headers, body, ...(spec.write ? { effects } : {}) };
+    } catch (err) {
+      if (err instanceof RequestBodyError) return { gaps, skipped: 'candidate_deferred' };
+      const timeout = err instanceof DeadlineError;
+      if (timeout && performance.now() - t0 - m.deadlineMs > STARVED_MS) return { gaps, skipped: 'overload' };
+      outcome = { ok: false, timeout, error: (err as Error)?.message ?? String(err) };
+    }
+    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    return { gaps, ...judge(m, outcome, durationMs) };
+  }
+
+  const reply = (m: WorkerRequest, r: () => WorkerReply | Promise<WorkerReply>): void => {
+    const failed = (err: unknown): WorkerReply => ({
+      id: m.id,
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    let out: WorkerReply | Promise<WorkerReply>;
+    try {
+      out = r();
+    } catch (err) {
+      out = failed(err);
+    }
+    if (out instanceof Promise)
+      out.then(
+        (v) => parentPort?.postMessage(v),
+        (err) => parentPort?.postMessage(failed(err)),
+      );
+    else parentPort?.postMessage(out);
+  };
 
   const ready: WorkerReady = { ready: true, ...priority };
   parentPort?.postMessage(ready);
   parentPort?.on('message', (m: WorkerRequest) => {
-    let reply: WorkerReply;
-    try {
-      reply = handle(m);
-    } catch (err) {
-      reply = { id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
-    parentPort?.postMessage(reply);
+    reply(m, () => {
+      if (m.type === 'noise') {
+        const paths = noisePaths(m.slice, resolve(m.ref), capture(m.first), capture(m.again));
+        return { id: m.id, ok: true, paths };
+      }
+      if (m.type === 'run') return run(m).then((r) => ({ id: m.id, ok: true, run: true, ...r }));
+      return { id: m.id, ok: true, ...judge(m, m.outcome, m.durationMs) };
+    });
   });
 }

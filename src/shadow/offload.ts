@@ -2,10 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { SliceRequest } from '../../routes/types.js';
 import type { Logger } from '../observability/logger.js';
 import {
   comparisonRef,
   type NoiseSnapshot,
+  type RunResult,
   type WorkerInit,
   type WorkerReady,
   type WorkerReply,
@@ -13,6 +15,7 @@ import {
 } from './compare-protocol.js';
 import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
 import type { NoiseLearner } from './noise.js';
+import { type RouteRef, routeKey } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
 import type { ResultClass, SliceComparison } from './types.js';
 
@@ -33,6 +36,25 @@ export interface CompareOffload {
     outcome: RunOutcome;
     durationMs: number;
   }): Promise<{ result: ResultClass; record: EncodedRecord }>;
+  /**
+   * Whether the worker can run this route's candidate itself (it was given legacy settings, the route comes from a
+   * table it can load, the comparison has a name, and no earlier run of the route failed there).
+   */
+  acceptsRun(route: RouteRef | undefined, comparison: SliceComparison | null): route is RouteRef;
+  /**
+   * Runs the candidate in the worker (the route's handler, dry-run adapters, its own legacy pools, the shadow
+   * deadline counted there), then judges it there. Posted at once, never held for a batch: the candidate's read
+   * should follow legacy's answer as closely as it would on the main thread.
+   */
+  run(job: {
+    comparison: SliceComparison | null;
+    route: RouteRef;
+    request: SliceRequest;
+    forwardHeaders: Record<string, string>;
+    deadlineMs: number;
+    meta: RunMeta;
+    legacy: LegacyCapture;
+  }): Promise<RunResult>;
   /** One noise sample: the normalised paths that differ between two legacy answers. */
   noisePaths(job: {
     comparison: SliceComparison | null;
@@ -126,6 +148,7 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
     maskFreeText: opts.maskFreeText,
     keepMatchBodies: opts.keepMatchBodies,
     nice: opts.nice ?? 19,
+    ...(opts.legacy ? { legacy: opts.legacy } : {}),
   };
   let worker: Worker | null = null;
   /** The worker has loaded its modules: until then (start-up, restarts) runs are judged on the main thread. */
@@ -134,6 +157,8 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
   let closed = false;
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  /** Routes whose candidate failed to run in the worker (a table it could not load): they run on the main thread. */
+  const badRoutes = new Set<string>();
   let noiseSent = { version: -1, at: Number.NEGATIVE_INFINITY };
 
   /** Takes the held requests (and cancels their timer): to post them, or to drop them when the worker is gone. */
@@ -217,7 +242,7 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
    * Queues a request (its id assigned here) for the next batch and resolves with the worker's reply to it. A batch
    * goes when `batchMax` requests wait or `batchMs` after its first one.
    */
-  function post(message: Unnumbered<WorkerRequest>): Promise<WorkerReply> {
+  function post(message: Unnumbered<WorkerRequest>, now = false): Promise<WorkerReply> {
     if (closed) return Promise.reject(new Error('comparison worker closed'));
     worker ??= start();
     const w = worker;
@@ -226,7 +251,7 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
       pending.set(id, { resolve, reject });
       if (pending.size === 1) w.ref();
       held.push({ ...message, id } as WorkerRequest);
-      if (held.length >= batchMax || batchMs === 0) flush();
+      if (now || held.length >= batchMax || batchMs === 0) flush();
       else flushTimer ??= setTimeout(flush, batchMs);
     }).then((r) => {
       if (!r.ok) throw new Error(`comparison worker: ${r.error}`);
@@ -245,7 +270,40 @@ export function createCompareOffload(opts: OffloadOptions): CompareOffload | nul
       warm();
       return worker !== null && ready;
     },
+    acceptsRun(route, comparison): route is RouteRef {
+      return (
+        opts.legacy !== undefined && route !== undefined && !badRoutes.has(routeKey(route)) && this.accepts(comparison)
+      );
+    },
     warm,
+    async run(job) {
+      const noise = snapshot();
+      const { comparison, request, ...run } = job;
+      // A plain copy: the router's params object has no prototype, the body crosses as bytes.
+      const copy: SliceRequest = { ...request, params: { ...request.params } };
+      const r = await post(
+        { type: 'run', ref: comparisonRef(comparison) ?? null, request: copy, ...run, ...(noise ? { noise } : {}) },
+        true,
+      ).catch((err: unknown) => {
+        // The worker answered with an error (it could not load the route, say): not worth trying again. A worker
+        // that died rejects without `comparison worker:` and the route stays eligible for the restarted one.
+        if (
+          err instanceof Error &&
+          err.message.startsWith('comparison worker: ') &&
+          !badRoutes.has(routeKey(job.route))
+        ) {
+          badRoutes.add(routeKey(job.route));
+          opts.logger.warn(
+            { route: job.route.id, err },
+            "comparison worker cannot run this route's candidate: it runs on the main thread from now on",
+          );
+        }
+        throw err;
+      });
+      if (!('run' in r)) throw new Error('comparison worker: unexpected reply');
+      const { id: _id, ok: _ok, run: _run, ...result } = r;
+      return result;
+    },
     async judge(job) {
       const noise = snapshot();
       const { comparison, ...run } = job;

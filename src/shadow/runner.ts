@@ -1,5 +1,5 @@
 import { RequestBodyError } from '../../mappers/ticket-write.js';
-import type { NewResponse } from '../../routes/types.js';
+import type { NewResponse, SliceRequest } from '../../routes/types.js';
 import { childCache2 } from '../observability/children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -16,6 +16,7 @@ import {
 import type { Masker } from './mask.js';
 import type { NoiseLearner } from './noise.js';
 import type { CompareOffload } from './offload.js';
+import type { RouteRef } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
 import type { DiffRecord, DiffStore, Effect, ResultClass, SliceComparison } from './types.js';
 
@@ -46,6 +47,20 @@ export interface ShadowJob extends RunMeta {
   candidate(signal: AbortSignal): Promise<{ answer: NewResponse; effects?: Effect[] }>;
   /** Idempotent reads: asks legacy again for the same request (noise learning). */
   legacyAgain?: ((signal: AbortSignal) => Promise<LegacyCapture>) | undefined;
+  /**
+   * What the comparison worker needs to run the candidate itself (route slices whose table it can load): then the
+   * candidate's legacy read, mapping and rendering cost the thread serving clients nothing. `candidate` above is the
+   * fallback (no worker, or it failed).
+   */
+  remote?: RemoteCandidate | undefined;
+}
+
+export interface RemoteCandidate {
+  route: RouteRef | undefined;
+  request: SliceRequest;
+  forwardHeaders: Record<string, string>;
+  /** Counts the legacy fields the candidate's mapper carried without placing them (mapping gaps). */
+  recordGaps(count: number): void;
 }
 
 /**
@@ -199,17 +214,42 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     }
   }
 
-  async function execute(job: ShadowJob): Promise<void> {
+  type Verdict = { result: ResultClass; record: DiffRecord | EncodedRecord };
+
+  /**
+   * The candidate runs in the comparison worker, which judges it there too. Null when it cannot (no worker, a route
+   * it cannot load) or failed (a crash): the run then happens here. Skips (deferred, starved) are counted here.
+   */
+  async function runInWorker(job: ShadowJob): Promise<Verdict | 'skipped' | null> {
+    const remote = job.remote;
+    if (!remote || !offload?.acceptsRun(remote.route, job.comparison)) return null;
+    const { slice, route, requestId, method, path, tenant, channel, replay } = job;
+    const r = await offload
+      .run({
+        comparison: job.comparison,
+        route: remote.route,
+        request: remote.request,
+        forwardHeaders: remote.forwardHeaders,
+        deadlineMs: opts.deadlineMs,
+        meta: { slice, route, requestId, method, path, tenant, channel, replay },
+        legacy: job.legacy,
+      })
+      .catch((err: unknown) => {
+        logger.debug({ slice, err }, 'comparison worker failed: the candidate runs on the main thread');
+        return null;
+      });
+    if (r === null) return null;
+    if (r.gaps > 0) remote.recordGaps(r.gaps);
+    if ('skipped' in r) {
+      countSkip(slice, r.skipped);
+      return 'skipped';
+    }
+    return r;
+  }
+
+  /** The candidate runs on this thread; judged in the worker when it can, here otherwise. Null: deferred (skipped). */
+  async function runHere(job: ShadowJob): Promise<Verdict | null> {
     const { slice } = job;
-    if (job.legacy.body === 'truncated') {
-      countSkip(slice, 'response_too_large');
-      return;
-    }
-    if (job.comparison?.legacyEffects && job.legacy.status >= 400 && job.legacy.status < 500) {
-      countSkip(slice, 'legacy_refused_write');
-      return;
-    }
-    await learnNoise(job);
     // Legacy's answer stays raw bytes while the candidate runs (up to the shadow deadline): one buffer held instead
     // of a decoded JSON tree that every scavenge meanwhile would copy, and that a run skipped above never needs.
     const t0 = performance.now();
@@ -221,7 +261,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     } catch (err) {
       if (err instanceof RequestBodyError) {
         countSkip(slice, 'candidate_deferred');
-        return;
+        return null;
       }
       outcome = { ok: false, timeout: err instanceof DeadlineError, error: (err as Error)?.message ?? String(err) };
       logger.debug({ slice, err }, 'shadow candidate failed');
@@ -229,7 +269,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     const durationMs = Math.round((performance.now() - t0) * 10) / 10;
     const { route, requestId, method, path, tenant, channel, replay } = job;
     const meta: RunMeta = { slice, route, requestId, method, path, tenant, channel, replay };
-    let judged: { result: ResultClass; record: DiffRecord | EncodedRecord } | null = null;
+    let judged: Verdict | null = null;
     if (offload?.accepts(job.comparison)) {
       const run = { comparison: job.comparison, meta, legacy: job.legacy, request: job.request, outcome, durationMs };
       judged = await offload.judge(run).catch((err: unknown) => {
@@ -237,7 +277,22 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         return null;
       });
     }
-    judged ??= await judgeHere(job, meta, outcome, durationMs);
+    return judged ?? (await judgeHere(job, meta, outcome, durationMs));
+  }
+
+  async function execute(job: ShadowJob): Promise<void> {
+    const { slice } = job;
+    if (job.legacy.body === 'truncated') {
+      countSkip(slice, 'response_too_large');
+      return;
+    }
+    if (job.comparison?.legacyEffects && job.legacy.status >= 400 && job.legacy.status < 500) {
+      countSkip(slice, 'legacy_refused_write');
+      return;
+    }
+    await learnNoise(job);
+    const judged = (await runInWorker(job)) ?? (await runHere(job));
+    if (judged === null || judged === 'skipped') return;
     metrics.shadowComparisons.labels(slice, judged.result).inc();
     opts.onResult?.(slice, judged.result);
     try {
