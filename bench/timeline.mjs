@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Where the slow requests of a fixed-rate run come from: each variant's gateway keeps a timeline (its tickets.get
- * new-handler calls, its collections and the event-loop gaps a 2 ms timer sees; bench/servers/gateway.mjs
+ * new-handler calls on the main thread (candidates the comparison worker runs are not seen there: `calls 0` with
+ * `shadow.workerCandidates` on), its collections and the event-loop gaps a 2 ms timer sees; bench/servers/gateway.mjs
  * `timeline`) while bench/lib/rate-child.mjs records every request's due time and latency. Afterwards the requests
  * above the run's p99 are lined up against the timeline: how many were in flight during a loop gap, a collection or a
  * new-handler call, against the same share for all requests (what chance alone gives). Same fleet, pinning and
