@@ -117,8 +117,11 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
   handle.windowStart = () => ask('window-start');
   /** { rss, heapUsed, external (bytes), eld: { p50, p99, max (ms), samples } } since windowStart; null if gone. */
   handle.windowEnd = () => ask('window-end');
-  /** Like windowEnd, and starts the next window (soak sampling). */
-  handle.sample = () => ask('sample', { reset: true });
+  /**
+   * Like windowEnd, and starts the next window (soak sampling). `collect`: the child runs a full collection first
+   * (when it was started with --expose-gc; otherwise it measures as it is).
+   */
+  handle.sample = ({ collect = false } = {}) => ask('sample', { reset: true, ...(collect ? { collect } : {}) });
   handle.stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     stopping = true;

@@ -56,6 +56,9 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
   const connections = positive(env, 'BENCH_CONNECTIONS', 50);
   const totalSeconds = Math.round(minutes * 60);
   const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  // --expose-gc only lets the last sample ask for a full collection first (what is live at the end, as against
+  // garbage waiting for V8's next mark-compact); nothing calls it before then.
+  const soakFlags = [...GATEWAY_NODE_FLAGS, '--expose-gc'];
   const target = {
     name: 'soak',
     server: 'gateway',
@@ -79,14 +82,20 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
     sampleSeconds: SAMPLE_MS / 1000,
     topology: topo,
     nice: niceness,
-    gatewayNodeFlags: [...GATEWAY_NODE_FLAGS],
+    gatewayNodeFlags: soakFlags,
     target: target.description,
   };
   console.log(
     `soak: ${minutes} min at ${rate} req/s over ${connections} connections (passthrough + shadow 100 %), ` +
       `RSS sampled every ${SAMPLE_MS / 1000} s`,
   );
-  const fleet = await startFleet({ targets: [target], topo, outDir, gatewayOptions: { log: 'buffered' } });
+  const fleet = await startFleet({
+    targets: [target],
+    topo,
+    outDir,
+    gatewayOptions: { log: 'buffered' },
+    nodeFlags: soakFlags,
+  });
   const gw = fleet.servers.get('soak');
   const up = fleet.upstreams.get('soak');
   try {
@@ -132,6 +141,8 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
       clearInterval(sampler);
     }
     if (gw.crashed || up.crashed) throw new Error(`soak: ${gw.crashed ? 'gateway' : 'upstream'} died`);
+    const end = await gw.sample({ collect: true });
+    const afterCollection = end ? { rssMB: end.rss / MB, heapMB: end.heapUsed / MB } : null;
     const counters = await gatewayCounters(gw.info.adminUrl);
     const traffic = trafficSummary(counters);
     const d = drift(samples, totalSeconds);
@@ -151,6 +162,7 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
         shadowSkippedTotal: sumCounter(counters, 'gateway_shadow_skipped_total'),
       },
       foreignPctMax: Math.max(...samples.map((x) => x.foreignPct ?? 0)),
+      afterCollection,
       samples,
     };
     writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -74,6 +74,9 @@ export function stopOnSignal(close) {
       resetGc();
       process.send?.({ type: 'window-started', id: m.id });
     } else if (m?.type === 'window-end' || m?.type === 'sample') {
+      // `collect`: a full collection first (node runs with --expose-gc), so the figures are what is live, not what
+      // is garbage waiting for the next mark-compact.
+      if (m.collect && typeof globalThis.gc === 'function') globalThis.gc();
       process.send?.({ type: 'window', id: m.id, ...windowStats() });
       if (m.type === 'sample' && m.reset) {
         eld.reset();
