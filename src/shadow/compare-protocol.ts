@@ -37,20 +37,20 @@ export type WorkerRequest =
       noise?: NoiseSnapshot;
     }
   | { type: 'noise'; id: number; ref: string | null; slice: string; first: LegacyCapture; again: LegacyCapture }
-  | {
-      /** Run the candidate here (the route's new handler, dry-run adapters), then judge it as `judge` does. */
-      type: 'run';
-      id: number;
-      ref: string | null;
-      route: RouteRef;
-      request: SliceRequest;
-      forwardHeaders: Record<string, string>;
-      /** The shadow deadline, counted from when the worker starts the candidate. */
-      deadlineMs: number;
-      meta: RunMeta;
-      legacy: LegacyCapture;
-      noise?: NoiseSnapshot;
-    };
+  /** Run the candidate here (the route's new handler, dry-run adapters), then judge it as `judge` does. */
+  | ({ type: 'run'; id: number; ref: string | null; noise?: NoiseSnapshot } & CandidateRun);
+
+/** A shadow run whose candidate the worker runs itself: the request as the new handler sees it, and legacy's answer. */
+export interface CandidateRun {
+  route: RouteRef;
+  request: SliceRequest;
+  /** Client headers the legacy adapters pass on. */
+  forwardHeaders: Record<string, string>;
+  /** The shadow deadline, counted from when the worker starts the candidate. */
+  deadlineMs: number;
+  meta: RunMeta;
+  legacy: LegacyCapture;
+}
 
 /** The worker's first message: modules loaded, and the scheduling it got (`nice` null: could not be set). */
 export interface WorkerReady {

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { SliceRequest } from '../../routes/types.js';
 import type { Logger } from '../observability/logger.js';
 import {
+  type CandidateRun,
   comparisonRef,
   type NoiseSnapshot,
   type RunResult,
@@ -46,15 +47,7 @@ export interface CompareOffload {
    * deadline counted there), then judges it there. Posted at once, never held for a batch: the candidate's read
    * should follow legacy's answer as closely as it would on the main thread.
    */
-  run(job: {
-    comparison: SliceComparison | null;
-    route: RouteRef;
-    request: SliceRequest;
-    forwardHeaders: Record<string, string>;
-    deadlineMs: number;
-    meta: RunMeta;
-    legacy: LegacyCapture;
-  }): Promise<RunResult>;
+  run(job: CandidateRun & { comparison: SliceComparison | null }): Promise<RunResult>;
   /** One noise sample: the normalised paths that differ between two legacy answers. */
   noisePaths(job: {
     comparison: SliceComparison | null;
