@@ -16,11 +16,10 @@ import type { createPassthrough, ForwardResult } from '../proxy/passthrough.js';
 import { sendProblem } from '../proxy/problem.js';
 import { originFormTarget } from '../proxy/request-target.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
-import { createDryRunAdapters } from '../shadow/dry-run.js';
+import { dryRunCandidate } from '../shadow/candidate.js';
 import type { Recorder } from '../shadow/recorder.js';
 import { routeRef } from '../shadow/remote-routes.js';
 import type { LegacyCapture, ShadowRunner } from '../shadow/runner.js';
-import type { Effect } from '../shadow/types.js';
 import type { StateStore } from '../state/types.js';
 import { readBody } from './body.js';
 import { type Breaker, createBreaker, withSharedOpen } from './breaker.js';
@@ -611,6 +610,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
           shadow.release();
           return;
         }
+        const gaps = gapsBy(slice);
         shadow.run({
           slice,
           route: spec.id,
@@ -623,19 +623,8 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
           legacy: { status, headers, body: captured },
           request: { method: sreq.method, path: sreq.path, body: sreq.body },
           comparison: spec.comparison ?? null,
-          candidate: async (signal) => {
-            const effects: Effect[] = [];
-            const answer = await spec.handler(sreq, {
-              signal,
-              // Shadow runs never write: write methods only record what they would have done.
-              adapters: createDryRunAdapters(deps.adapters, effects),
-              forwardHeaders,
-              dryRun: true,
-              commit: () => {},
-              recordGaps: (paths) => gapsBy(slice).inc(paths.length),
-            });
-            return spec.write ? { answer, effects } : { answer };
-          },
+          // Shadow runs never write: write methods only record what they would have done.
+          candidate: dryRunCandidate(spec, sreq, deps.adapters, forwardHeaders, (paths) => gaps.inc(paths.length)),
           legacyAgain: idempotentRead
             ? (signal) => deps.legacyAgain(sreq.method, sreq.url, passthrough.readHeaders(req), signal)
             : undefined,
@@ -643,7 +632,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
             route: routeRef(spec),
             request: sreq,
             forwardHeaders,
-            recordGaps: (count) => gapsBy(slice).inc(count),
+            recordGaps: (count) => gaps.inc(count),
           },
         });
       },

@@ -5,11 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createLegacyClients } from '../../legacy-adapters/clients.js';
-import { RequestBodyError } from '../../mappers/ticket-write.js';
 import { ROUTE_COMPARISONS } from '../../routes/comparisons.js';
-import type { Adapters } from '../../routes/types.js';
-import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
 import { botReplyComparison } from '../pipeline/intent-comparison.js';
+import { dryRunCandidate, runCandidate } from './candidate.js';
 import type {
   NoiseSnapshot,
   RunResult,
@@ -18,12 +16,11 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './compare-protocol.js';
-import { createDryRunAdapters } from './dry-run.js';
 import { judgeRun, type LegacyCapture, noisePaths, type RunOutcome, recordOf } from './judge.js';
 import { createMasker } from './mask.js';
 import { resolveRoute } from './remote-routes.js';
 import { encodeForStore } from './store/query.js';
-import type { Effect, NoiseView, SliceComparison } from './types.js';
+import type { NoiseView, SliceComparison } from './types.js';
 
 const comparisons = new Map<string, SliceComparison>();
 function resolve(ref: string | null): SliceComparison | null {
@@ -80,43 +77,23 @@ export function serve(init: WorkerInit, priority: Omit<WorkerReady, 'ready'>): v
   }
 
   // The worker's own legacy pools, made on the first candidate it runs.
-  let adapters: Adapters | null = null;
+  let adapters: ReturnType<typeof createLegacyClients>['adapters'] | null = null;
 
   /** Runs the route's new handler with dry-run adapters under the shadow deadline, as the main thread would. */
   async function run(m: Extract<WorkerRequest, { type: 'run' }>): Promise<RunResult> {
     if (!init.legacy) throw new Error('the worker was started without legacy settings: it cannot run candidates');
     const spec = await resolveRoute(m.route);
     adapters ??= createLegacyClients(init.legacy).adapters;
-    const effects: Effect[] = [];
     let gaps = 0;
     const req = m.request;
     if (req.body instanceof Uint8Array) req.body = buf(req.body);
-    const t0 = performance.now();
-    let outcome: RunOutcome;
-    try {
-      const answer = await withDeadline(m.deadlineMs, new AbortController(), (signal) =>
-        spec.handler(req, {
-          signal,
-          // Shadow runs never write: write methods only record what they would have done.
-          adapters: createDryRunAdapters(adapters as Adapters, effects),
-          forwardHeaders: m.forwardHeaders,
-          dryRun: true,
-          commit: () => {},
-          recordGaps: (paths) => {
-            gaps += paths.length;
-          },
-        }),
-      );
-      const { status, headers, body } = answer;
-      outcome = { ok: true, status, headers, body, ...(spec.write ? { effects } : {}) };
-    } catch (err) {
-      if (err instanceof RequestBodyError) return { gaps, skipped: 'candidate_deferred' };
-      const timeout = err instanceof DeadlineError;
-      if (timeout && performance.now() - t0 - m.deadlineMs > STARVED_MS) return { gaps, skipped: 'overload' };
-      outcome = { ok: false, timeout, error: (err as Error)?.message ?? String(err) };
-    }
-    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
-    return { gaps, ...judge(m, outcome, durationMs) };
+    const candidate = dryRunCandidate(spec, req, adapters, m.forwardHeaders, (paths) => {
+      gaps += paths.length;
+    });
+    const end = await runCandidate(m.deadlineMs, candidate);
+    if (end.deferred) return { gaps, skipped: 'candidate_deferred' };
+    if (end.lateMs > STARVED_MS) return { gaps, skipped: 'overload' };
+    return { gaps, ...judge(m, end.outcome, end.durationMs) };
   }
 
   const reply = (m: WorkerRequest, r: () => WorkerReply | Promise<WorkerReply>): void => {

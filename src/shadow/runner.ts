@@ -1,9 +1,9 @@
-import { RequestBodyError } from '../../mappers/ticket-write.js';
-import type { NewResponse, SliceRequest } from '../../routes/types.js';
+import type { SliceRequest } from '../../routes/types.js';
 import { childCache2 } from '../observability/children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { DeadlineError, withDeadline } from '../pipeline/fallback.js';
+import { withDeadline } from '../pipeline/fallback.js';
+import { type Candidate, runCandidate } from './candidate.js';
 import {
   type Judged,
   judgeRun,
@@ -18,7 +18,7 @@ import type { NoiseLearner } from './noise.js';
 import type { CompareOffload } from './offload.js';
 import type { RouteRef } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
-import type { DiffRecord, DiffStore, Effect, ResultClass, SliceComparison } from './types.js';
+import type { DiffRecord, DiffStore, ResultClass, SliceComparison } from './types.js';
 
 export type { LegacyCapture } from './judge.js';
 
@@ -44,7 +44,7 @@ export interface ShadowJob extends RunMeta {
   request: { method: string; path: string; body: Buffer | null };
   comparison: SliceComparison | null;
   /** Runs the new path (dry-run for writes). `effects`: what it would have written. */
-  candidate(signal: AbortSignal): Promise<{ answer: NewResponse; effects?: Effect[] }>;
+  candidate: Candidate;
   /** Idempotent reads: asks legacy again for the same request (noise learning). */
   legacyAgain?: ((signal: AbortSignal) => Promise<LegacyCapture>) | undefined;
   /**
@@ -252,21 +252,13 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
     const { slice } = job;
     // Legacy's answer stays raw bytes while the candidate runs (up to the shadow deadline): one buffer held instead
     // of a decoded JSON tree that every scavenge meanwhile would copy, and that a run skipped above never needs.
-    const t0 = performance.now();
-    let outcome: RunOutcome;
-    try {
-      const out = await withDeadline(opts.deadlineMs, new AbortController(), (s) => job.candidate(s));
-      const { status, headers, body } = out.answer;
-      outcome = { ok: true, status, headers, body, ...(out.effects ? { effects: out.effects } : {}) };
-    } catch (err) {
-      if (err instanceof RequestBodyError) {
-        countSkip(slice, 'candidate_deferred');
-        return null;
-      }
-      outcome = { ok: false, timeout: err instanceof DeadlineError, error: (err as Error)?.message ?? String(err) };
-      logger.debug({ slice, err }, 'shadow candidate failed');
+    const end = await runCandidate(opts.deadlineMs, job.candidate);
+    if (end.deferred) {
+      countSkip(slice, 'candidate_deferred');
+      return null;
     }
-    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    const { outcome, durationMs } = end;
+    if (end.err !== undefined) logger.debug({ slice, err: end.err }, 'shadow candidate failed');
     const { route, requestId, method, path, tenant, channel, replay } = job;
     const meta: RunMeta = { slice, route, requestId, method, path, tenant, channel, replay };
     let judged: Verdict | null = null;
