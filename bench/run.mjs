@@ -149,6 +149,7 @@ async function sliceChecks(t, srv, url) {
 }
 
 async function main() {
+  mkdirSync(OUT, { recursive: true });
   if (SOAK) {
     const topo = topology(os.availableParallelism(), env);
     const command = commandLine('npm run bench -- --soak');
@@ -166,7 +167,6 @@ async function main() {
   const rateTool = env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'paced';
   const nproc = os.availableParallelism();
   const topo = topology(nproc, env);
-  mkdirSync(OUT, { recursive: true });
   const tool = chooseTool(env.BENCH_TOOL);
   const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   const meta = {

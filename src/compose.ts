@@ -110,7 +110,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
   const masker = createMasker({ key: maskKey, freeText: config.shadow.maskFreeText });
   const diffStore = redis
     ? createRedisDiffStore({ redis, prefix, cap: config.shadow.store.cap })
-    : createMemoryDiffStore({ cap: config.shadow.store.cap });
+    : createMemoryDiffStore({ cap: config.shadow.store.cap, maxBytes: config.shadow.store.maxBytes });
   const noise = createNoiseLearner({
     minSamples: config.shadow.noise.minSamples,
     minRate: config.shadow.noise.minRate,

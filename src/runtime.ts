@@ -10,9 +10,17 @@
  * is off. After a load spike and a quiet spell V8 shrank the young generation to 1 MB semi-spaces, so at a moderate
  * rate it scavenged three times as often and promoted more; and the memory reducer's heap-shrinking full collection
  * ran once the allocation rate fell, a 60–80 ms stall for the requests in flight (decision 13).
+ *
+ * The old generation is given 384 MB: what node picks itself in the shipped deployment's 768 MiB container
+ * (deploy/k8s), so the heap behaves the same on a large host. Left to size itself from a 24 GiB host (a 4 GB limit),
+ * V8 let promoted garbage pile up for about eight minutes before its first mark-compact (RSS +35 MB at 1000 req/s
+ * with shadowing, then back down); with the limit it collects within the first two minutes and RSS stays within a
+ * few MB (`npm run bench -- --soak`, decision 22). Live data is bounded well below it (the memory diff store by
+ * `shadow.store.maxBytes`, shadow runs by `maxConcurrent`, bodies by their caps).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = [
   '--no-allocation-site-pretenuring',
   '--min-semi-space-size=16',
   '--no-memory-reducer',
+  '--max-old-space-size=384',
 ];

@@ -96,11 +96,11 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
   });
   handle.url = handle.info.url;
   let nextId = 0;
-  const ask = (type, extra = {}) =>
+  const ask = (type, extra = {}, timeoutMs = 5_000) =>
     new Promise((resolve) => {
       const id = ++nextId;
-      const reply = type === 'window-start' ? 'window-started' : 'window';
-      const timer = setTimeout(() => done(null), 5_000);
+      const reply = { 'window-start': 'window-started', 'heap-profile': 'heap-profiled' }[type] ?? 'window';
+      const timer = setTimeout(() => done(null), timeoutMs);
       const onMessage = (m) => {
         if (m?.type === reply && m.id === id) done(m);
       };
@@ -122,6 +122,12 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
    * (when it was started with --expose-gc; otherwise it measures as it is).
    */
   handle.sample = ({ collect = false } = {}) => ask('sample', { reset: true, ...(collect ? { collect } : {}) });
+  /**
+   * V8's sampling heap profiler in the child for `ms`, written to `file` (a .heapprofile DevTools opens): the
+   * allocations still alive at the end, which in a window without a full collection includes what was promoted to
+   * the old generation and died there (young-generation garbage is left out).
+   */
+  handle.heapProfile = (ms, file) => ask('heap-profile', { ms, file }, ms + 10_000);
   handle.stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     stopping = true;

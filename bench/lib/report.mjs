@@ -195,10 +195,10 @@ export function soakLine(soak) {
     `latency p50 ${f2(soak.load.p50)} / p99 ${f2(soak.load.p99)} / p99.9 ${f2(soak.load.p999)} ms; ` +
     `errors ${soak.load.non2xx + soak.load.socketErrors}; shadow comparisons ${soak.traffic.shadowComparisonsTotal}, ` +
     `skipped ${soak.traffic.shadowSkippedTotal}.` +
+    (soak.fullCollections !== undefined ? ` Full collections during the soak: ${soak.fullCollections}.` : '') +
     (soak.afterCollection
-      ? ` After a full collection at the end: heap used ${f1(soak.afterCollection.heapMB)} MB, RSS ` +
-        `${f1(soak.afterCollection.rssMB)} MB (the heap figures above include garbage waiting for V8's next ` +
-        'mark-compact; RSS keeps the pages the heap grew to).'
+      ? ` Live heap at the end (after a full collection) ${f1(soak.afterCollection.heapMB)} MB (RSS then ${f1(soak.afterCollection.rssMB)} MB; the heap ` +
+        "figures above include garbage waiting for V8's next mark-compact)."
       : '') +
     (soak.foreignPctMax > 5 || soak.load.sendLagP99 > 5
       ? ` **Contended:** other processes took up to ${f0(soak.foreignPctMax)} % of the server CPU in a 10 s window` +

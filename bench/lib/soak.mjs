@@ -27,6 +27,7 @@ function positive(env, name, def) {
   return n;
 }
 
+const mb = (bytes) => (bytes === undefined || Number.isNaN(bytes) ? '–' : (bytes / MB).toFixed(1));
 const mean = (xs) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
 
 /** RSS drift between the first window after the warm-up and the last window; samples: [{ t (s), rss, heapUsed }]. */
@@ -89,11 +90,14 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
     `soak: ${minutes} min at ${rate} req/s over ${connections} connections (passthrough + shadow 100 %), ` +
       `RSS sampled every ${SAMPLE_MS / 1000} s`,
   );
+  // BENCH_SOAK_GATEWAY: gateway options (JSON, as bench:ab takes them) for probes; the README is then left alone.
+  const probeOptions = env.BENCH_SOAK_GATEWAY ? JSON.parse(env.BENCH_SOAK_GATEWAY) : null;
+  if (probeOptions) meta.gatewayOptions = probeOptions;
   const fleet = await startFleet({
     targets: [target],
     topo,
     outDir,
-    gatewayOptions: { log: 'buffered' },
+    gatewayOptions: { log: 'buffered', ...probeOptions },
     nodeFlags: soakFlags,
   });
   const gw = fleet.servers.get('soak');
@@ -117,15 +121,38 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
         topo.server,
       );
       if (!w) return;
-      const x = { t: Math.round((Date.now() - t0) / 100) / 10, rss: w.rss, heapUsed: w.heapUsed, eld: w.eld };
+      const x = {
+        t: Math.round((Date.now() - t0) / 100) / 10,
+        rss: w.rss,
+        heapUsed: w.heapUsed,
+        heapTotal: w.heapTotal,
+        external: w.external,
+        anonymous: w.resident?.anonymous,
+        oldCommitted: w.spaces?.old_space?.size,
+        newCommitted: w.spaces?.new_space?.size,
+        gc: w.gc,
+        eld: w.eld,
+      };
       x.foreignPct = cpu.foreignPct;
       samples.push(x);
       console.log(
-        `  ${String(x.t).padStart(6)} s  RSS ${(x.rss / MB).toFixed(1)} MB  heap ${(x.heapUsed / MB).toFixed(1)} MB` +
+        `  ${String(x.t).padStart(6)} s  RSS ${(x.rss / MB).toFixed(1)} MB (anon ${mb(x.anonymous)})` +
+          `  heap ${(x.heapUsed / MB).toFixed(1)} / ${mb(x.heapTotal)} MB (old ${mb(x.oldCommitted)}, new ${mb(x.newCommitted)})` +
+          `  full GCs ${x.gc?.major ?? '–'}` +
           `  loop delay p99 ${w.eld?.p99.toFixed(1) ?? '–'} ms max ${w.eld?.max.toFixed(1) ?? '–'} ms` +
           (cpu.foreignPct === null ? '' : `  other load ${cpu.foreignPct.toFixed(0)}%`),
       );
     }, SAMPLE_MS);
+    // BENCH_SOAK_HEAP_PROFILE=<s>: a sampling heap profile of the gateway over that many seconds after the warm-up.
+    const profileSeconds = Number(env.BENCH_SOAK_HEAP_PROFILE ?? 0);
+    if (profileSeconds > 0) {
+      const file = join(outDir, 'soak.heapprofile');
+      setTimeout(() => {
+        gw.heapProfile(profileSeconds * 1000, file).then((r) =>
+          console.log(r?.error ? `heap profile failed: ${r.error}` : `heap profile written to ${file}`),
+        );
+      }, 60_000);
+    }
     let load;
     try {
       load = await runRate({
@@ -163,6 +190,7 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
       },
       foreignPctMax: Math.max(...samples.map((x) => x.foreignPct ?? 0)),
       afterCollection,
+      fullCollections: samples.reduce((n, x) => n + (x.gc?.major ?? 0), 0),
       samples,
     };
     writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -172,7 +200,9 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
         `WARNING: processes outside the bench took up to ${result.foreignPctMax.toFixed(0)}% of the server CPU in a window`,
       );
     }
-    if (env.BENCH_UPDATE_README === '1') {
+    if (env.BENCH_UPDATE_README === '1' && (probeOptions || env.BENCH_GATEWAY_NODE_FLAGS !== undefined)) {
+      console.log('BENCH_UPDATE_README ignored: BENCH_SOAK_GATEWAY/BENCH_GATEWAY_NODE_FLAGS change what is measured');
+    } else if (env.BENCH_UPDATE_README === '1') {
       for (const f of ['README.md', 'docs/benchmark.md']) {
         const ok = replaceSoakLines(join(root, f), result);
         console.log(`${f}: ${ok ? 'soak lines updated' : 'no marked block with soak lines: not changed'}`);

@@ -4,7 +4,10 @@
  * memory, event-loop delay and garbage collections over a measured window (`window-start` / `window-end` messages
  * from the parent).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 /** Timer period of the event-loop delay monitor; the histogram holds period + delay, so it is subtracted. */
 const ELD_RESOLUTION_MS = 10;
@@ -33,19 +36,63 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+/**
+ * Where the process's resident memory is (bytes): anonymous (heaps of every isolate in the process, malloc) and
+ * file-backed (code, mapped libraries), from /proc/self/smaps_rollup; null where there is none.
+ */
+function residentSplit() {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+    return { anonymous: kb('Anonymous'), file: kb('Rss') - kb('Anonymous') };
+  } catch {
+    return null;
+  }
+}
+
+/** Committed (size) and used bytes of the main isolate's old and new spaces. */
+function heapSpaces() {
+  const out = {};
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.space_name === 'old_space' || s.space_name === 'new_space' || s.space_name === 'large_object_space') {
+      out[s.space_name] = { size: s.space_size, used: s.space_used_size };
+    }
+  }
+  return out;
+}
+
 /** RSS, heap, event-loop delay (ms beyond the timer period) and collections since the last `window-start`. */
 export function windowStats() {
   const m = process.memoryUsage();
   const out = {
     rss: m.rss,
     heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
     external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    spaces: heapSpaces(),
+    resident: residentSplit(),
     eld: eld.count
       ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), samples: eld.count }
       : null,
     gc: { ...gc },
   };
   return out;
+}
+
+/** Samples allocations every 8 KiB for `ms` and writes what is still alive at the end to `file`. */
+async function heapProfile(ms, file) {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 8192 });
+    await new Promise((r) => setTimeout(r, ms));
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+  } finally {
+    session.disconnect();
+  }
 }
 
 export function announce(info) {
@@ -73,6 +120,11 @@ export function stopOnSignal(close) {
       eld.reset();
       resetGc();
       process.send?.({ type: 'window-started', id: m.id });
+    } else if (m?.type === 'heap-profile') {
+      heapProfile(m.ms, m.file).then(
+        () => process.send?.({ type: 'heap-profiled', id: m.id, file: m.file }),
+        (err) => process.send?.({ type: 'heap-profiled', id: m.id, error: String(err) }),
+      );
     } else if (m?.type === 'window-end' || m?.type === 'sample') {
       // `collect`: a full collection first (node runs with --expose-gc), so the figures are what is live, not what
       // is garbage waiting for the next mark-compact.

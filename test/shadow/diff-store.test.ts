@@ -287,6 +287,28 @@ describe.each(backends)('%s diff store', (backend, make) => {
   });
 });
 
+describe('memory diff store specifics', () => {
+  it('keeps the records within its byte budget, oldest out first, and always the newest', async () => {
+    // ~200 KB records (under MAX_RECORD_CHARS, so their bodies stay) into a 1 MB budget: about five fit.
+    const store = await createDiffStore({ cap: 1000, maxBytes: 1_000_000 });
+    const big = (i: number) =>
+      rec(i, { result: 'value_mismatch', fields: ['status'], body: { blob: 'y'.repeat(200_000) } });
+    for (let i = 1; i <= 12; i++) await store.add(big(i));
+    const kept = await all(store, { limit: 100 });
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThanOrEqual(5);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => `req-${12 - k}`));
+    // Evicted records are gone from get() too; the summary still counts all twelve.
+    const page = await store.list({ limit: 1 });
+    expect(page.items[0]?.legacy.body).toMatchObject({ blob: expect.any(String) });
+    expect((await store.summary({})).total).toBe(12);
+    // Small records fill back up to the count cap once the large ones have gone.
+    for (let i = 13; i <= 1012; i++) await store.add(rec(i));
+    expect(await all(store, { limit: 500 })).toHaveLength(1000);
+    await store.close();
+  });
+});
+
 describe('redis diff store specifics', () => {
   it('examines a bounded number of entries per page and hands back a cursor', async () => {
     const store = await createDiffStore({ redisUrl: REDIS_URL, prefix: prefix(), cap: 1000 });

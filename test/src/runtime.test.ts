@@ -38,4 +38,16 @@ describe('the V8 flags the gateway ships with (src/runtime.ts)', () => {
     expect(size([])).toBeLessThan(16);
     expect(size(GATEWAY_NODE_FLAGS)).toBe(16);
   });
+
+  it('take effect: the old generation is held to 384 MB whatever the host has (node sizes it from the host)', () => {
+    const probe = "console.log(require('v8').getHeapStatistics().heap_size_limit)";
+    const limit = (args: readonly string[]) =>
+      Number(spawnSync(process.execPath, [...args, '-e', probe], { encoding: 'utf8' }).stdout.trim()) / 2 ** 20;
+    // The limit counts the young generation too (3 × 16 MB semi-spaces at most).
+    expect(limit(GATEWAY_NODE_FLAGS)).toBeGreaterThanOrEqual(384);
+    expect(limit(GATEWAY_NODE_FLAGS)).toBeLessThanOrEqual(384 + 3 * 16);
+    // On a small host node would pick less than 384 MB itself; where it picks more, the flag is what holds it.
+    const own = limit(GATEWAY_NODE_FLAGS.filter((f) => !f.startsWith('--max-old-space-size')));
+    if (own > 512) expect(own).toBeGreaterThan(limit(GATEWAY_NODE_FLAGS));
+  });
 });

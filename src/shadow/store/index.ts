@@ -12,6 +12,8 @@ export interface DiffStoreOptions {
   prefix?: string;
   /** Records kept (default 5000). */
   cap?: number;
+  /** Memory store only: JSON characters kept at most (default 32 MiB); Redis bounds its own memory (`maxmemory`). */
+  maxBytes?: number;
   /** How long to wait for the first Redis connection (default 2000 ms). */
   connectTimeoutMs?: number;
 }
@@ -27,7 +29,7 @@ export interface DiffStoreOptions {
  */
 export async function createDiffStore(opts: DiffStoreOptions = {}): Promise<CountingDiffStore> {
   const cap = opts.cap ?? DEFAULT_CAP;
-  if (!opts.redisUrl) return createMemoryDiffStore({ cap });
+  if (!opts.redisUrl) return createMemoryDiffStore({ cap, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
   const redis = new Redis(opts.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

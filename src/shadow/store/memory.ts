@@ -15,6 +15,8 @@ import {
 } from './query.js';
 
 export const DEFAULT_CAP = 5000;
+/** Default memory budget of the kept records (their JSON, in characters: about bytes for masked, mostly-ASCII JSON). */
+export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 interface Entry {
   seq: number;
@@ -24,7 +26,8 @@ interface Entry {
 }
 
 /**
- * The default diff store: a ring buffer of the newest `cap` records, kept as JSON (one compact string each, parsed
+ * The default diff store: a ring buffer of the newest `cap` records (fewer when they would take more than `maxBytes`
+ * of JSON: a store of large mismatch records must not grow the heap past what the process is given), kept as JSON (one compact string each, parsed
  * only when a page is served) next to the small metadata the filters read.
  *
  * - Ids are assigned here, shaped like Redis stream ids (`<ms>-<seq>`), so clients treat both stores alike; the
@@ -35,12 +38,16 @@ interface Entry {
  *   lower them). A summary filtered by anything other than the slice cannot use them and is computed from the records
  *   still in the buffer.
  */
-export function createMemoryDiffStore(opts: { cap?: number } = {}): CountingDiffStore {
+export function createMemoryDiffStore(opts: { cap?: number; maxBytes?: number } = {}): CountingDiffStore {
   const cap = Math.max(1, Math.floor(opts.cap ?? DEFAULT_CAP));
+  const maxBytes = Math.max(1, Math.floor(opts.maxBytes ?? DEFAULT_MAX_BYTES));
   const ring: Array<Entry | undefined> = new Array(cap);
   const byId = new Map<string, Entry>();
   const counters = new Map<string, Map<string, number>>();
   let next = 0;
+  /** The oldest record kept, and the JSON characters of all kept. */
+  let first = 0;
+  let bytes = 0;
   let lastMs = 0;
   let msSeq = 0;
 
@@ -53,9 +60,20 @@ export function createMemoryDiffStore(opts: { cap?: number } = {}): CountingDiff
     return `${lastMs}-${msSeq}`;
   }
 
+  function evictOldest(): void {
+    const slot = first % cap;
+    const old = ring[slot];
+    if (old) {
+      byId.delete(old.id);
+      bytes -= old.json.length;
+      ring[slot] = undefined;
+    }
+    first++;
+  }
+
   /** Entries newest first, strictly below `below`. */
   function* newestFirst(below: number): Generator<Entry> {
-    for (let seq = Math.min(below, next) - 1; seq >= Math.max(0, next - cap); seq--) {
+    for (let seq = Math.min(below, next) - 1; seq >= first; seq--) {
       const e = ring[seq % cap];
       if (e && e.seq === seq) yield e;
     }
@@ -67,11 +85,11 @@ export function createMemoryDiffStore(opts: { cap?: number } = {}): CountingDiff
       const id = newId();
       const { meta, json } = encodeForStore(record);
       const entry: Entry = { seq: next, id, meta, json };
-      const slot = next % cap;
-      const old = ring[slot];
-      if (old) byId.delete(old.id);
-      ring[slot] = entry;
+      // The newest record is always kept (MAX_RECORD_CHARS bounds it); older ones go while over either limit.
+      while (first < next && (next - first >= cap || bytes + json.length > maxBytes)) evictOldest();
+      ring[next % cap] = entry;
       byId.set(id, entry);
+      bytes += json.length;
       next++;
       count(counters, meta);
     },
