@@ -44,6 +44,7 @@ for (const nodeFlags of variants) {
   const fleet = await startFleet({ targets: [target], topo, outDir, gatewayOptions: {}, nodeFlags });
   try {
     const srv = fleet.servers.get(target.name);
+    const up = fleet.upstreams.get(target.name);
     const url = srv.url + firstPath(target);
     const load = { url, rate: values.rate, connections: 50, cpu: topo.load, headers: HEADERS };
     await runRate({ ...load, seconds: 5 });
@@ -53,14 +54,18 @@ for (const nodeFlags of variants) {
     for (let w = 1; w <= values.windows; w++) {
       await sleep(values.idle * 1000);
       await runRate({ ...load, seconds: 3 });
-      await srv.windowStart();
+      await Promise.all([srv.windowStart(), up.windowStart()]);
       const r = await runRate({ ...load, seconds: values.seconds });
-      const { gc, heapUsed, rss } = await srv.windowEnd();
+      const [{ gc, heapUsed, rss, eld }, upstream] = await Promise.all([srv.windowEnd(), up.windowEnd()]);
       if (srv.crashed) throw new Error(`${srv.name} ${srv.crashed}`);
       p99s.push(r.p99);
       process.stdout.write(
         `  window ${w}: p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms; full GCs ${gc.major} (${ms(gc.majorMs)} ms), ` +
-          `scavenges ${gc.minor} (${ms(gc.minorMs)} ms); heap ${ms(heapUsed / 1e6)} MB, RSS ${Math.round(rss / 1e6)} MB` +
+          `scavenges ${gc.minor} (${ms(gc.minorMs)} ms); heap ${ms(heapUsed / 1e6)} MB, RSS ${Math.round(rss / 1e6)} MB; ` +
+          // A slow window whose gateway loop never stalled, or whose generator sent late, was not slowed by the gateway.
+          `gateway loop delay max ${eld ? ms(eld.max) : '–'} ms; generator late p99 ${ms(r.sendLagP99 ?? Number.NaN)} / ` +
+          `max ${ms(r.sendLagMax ?? Number.NaN)} ms; upstream loop delay max ${upstream?.eld ? ms(upstream.eld.max) : '–'} ms, ` +
+          `full GCs ${upstream?.gc.major ?? '–'}` +
           (r.non2xx + r.socketErrors ? `; ERRORS ${r.non2xx + r.socketErrors}` : '') +
           '\n',
       );

@@ -95,5 +95,6 @@ function normalise(tool, res) {
     non2xx: r.status,
     socketErrors: r.connect + r.read + r.write + r.timeout,
     ...(r.sendLagP99Us === undefined ? {} : { sendLagP99: r.sendLagP99Us / 1000 }),
+    ...(r.sendLagMaxUs === undefined ? {} : { sendLagMax: r.sendLagMaxUs / 1000 }),
   };
 }

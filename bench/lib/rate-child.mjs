@@ -130,6 +130,7 @@ function report() {
     rate: completed / seconds,
     targetRate: o.rate,
     sendLagP99Us: us(pct(lag, sentMeasured, 99)),
+    sendLagMaxUs: us(pct(lag, sentMeasured, 100)),
     leadIn,
   };
   if (o.dump) writeDump(o.dump);
