@@ -5,7 +5,8 @@
  * For each variant (a set of the gateway's V8 flags; '' = the shipped ones): a fresh fleet with one gateway target,
  * a 5 s lead-in at the rate, a saturation run with wrk, then `--windows` times: idle, a 3 s warm-up at the rate and a
  * measured window at the rate. Prints each window's p99, its full (mark-compact) and young-generation collections with
- * their summed pauses, and the heap and RSS at the window's end. Reads dist/ (run `npm run build` first); BENCH_NICE
+ * their summed pauses, the heap and RSS at the window's end, the gateway's and the upstream's largest event-loop delay
+ * and how late the generator sent (a slow window whose loops never stalled was not slowed by their JavaScript). Reads dist/ (run `npm run build` first); BENCH_NICE
  * and BENCH_PIN apply as in the bench. Decision 13 in docs/decisions.md was measured with it.
  *
  *   node bench/aged.mjs [--target gateway] [--rate 1000] [--saturate 30] [--idle 20] [--windows 3] [--seconds 10] -- \
