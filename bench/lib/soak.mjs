@@ -145,9 +145,10 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
     }, SAMPLE_MS);
     // BENCH_SOAK_HEAP_PROFILE=<s>: a sampling heap profile of the gateway over that many seconds after the warm-up.
     const profileSeconds = Number(env.BENCH_SOAK_HEAP_PROFILE ?? 0);
+    let profileTimer = null;
     if (profileSeconds > 0) {
       const file = join(outDir, 'soak.heapprofile');
-      setTimeout(() => {
+      profileTimer = setTimeout(() => {
         gw.heapProfile(profileSeconds * 1000, file).then((r) =>
           console.log(r?.error ? `heap profile failed: ${r.error}` : `heap profile written to ${file}`),
         );
@@ -166,6 +167,7 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
       });
     } finally {
       clearInterval(sampler);
+      clearTimeout(profileTimer);
     }
     if (gw.crashed || up.crashed) throw new Error(`soak: ${gw.crashed ? 'gateway' : 'upstream'} died`);
     const end = await gw.sample({ collect: true });

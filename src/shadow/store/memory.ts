@@ -27,8 +27,8 @@ interface Entry {
 
 /**
  * The default diff store: a ring buffer of the newest `cap` records (fewer when they would take more than `maxBytes`
- * of JSON: a store of large mismatch records must not grow the heap past what the process is given), kept as JSON (one compact string each, parsed
- * only when a page is served) next to the small metadata the filters read.
+ * of JSON: a store of large mismatch records must not grow the heap past what the process is given), kept as JSON
+ * (one compact string each, parsed only when a page is served) next to the small metadata the filters read.
  *
  * - Ids are assigned here, shaped like Redis stream ids (`<ms>-<seq>`), so clients treat both stores alike; the
  *   caller's `record.id` is ignored.
