@@ -127,9 +127,9 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
         heapUsed: w.heapUsed,
         heapTotal: w.heapTotal,
         external: w.external,
-        anonymous: w.resident?.anonymous,
-        oldCommitted: w.spaces?.old_space?.size,
-        newCommitted: w.spaces?.new_space?.size,
+        anonymous: w.anonymous ?? undefined,
+        oldCommitted: w.committed?.old ?? undefined,
+        newCommitted: w.committed?.new ?? undefined,
         gc: w.gc,
         eld: w.eld,
       };

@@ -36,29 +36,21 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-/**
- * Where the process's resident memory is (bytes): anonymous (heaps of every isolate in the process, malloc) and
- * file-backed (code, mapped libraries), from /proc/self/smaps_rollup; null where there is none.
- */
-function residentSplit() {
+/** Anonymous resident memory of the process (bytes: the heaps of all its isolates, malloc), or null without /proc. */
+function anonymousBytes() {
   try {
-    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
-    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
-    return { anonymous: kb('Anonymous'), file: kb('Rss') - kb('Anonymous') };
+    const kb = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
   } catch {
     return null;
   }
 }
 
-/** Committed (size) and used bytes of the main isolate's old and new spaces. */
-function heapSpaces() {
-  const out = {};
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (s.space_name === 'old_space' || s.space_name === 'new_space' || s.space_name === 'large_object_space') {
-      out[s.space_name] = { size: s.space_size, used: s.space_used_size };
-    }
-  }
-  return out;
+/** Committed bytes of the main isolate's old and new spaces. */
+function committedSpaces() {
+  const spaces = v8.getHeapSpaceStatistics();
+  const size = (name) => spaces.find((x) => x.space_name === name)?.space_size ?? null;
+  return { old: size('old_space'), new: size('new_space') };
 }
 
 /** RSS, heap, event-loop delay (ms beyond the timer period) and collections since the last `window-start`. */
@@ -69,9 +61,8 @@ export function windowStats() {
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
     external: m.external,
-    arrayBuffers: m.arrayBuffers,
-    spaces: heapSpaces(),
-    resident: residentSplit(),
+    committed: committedSpaces(),
+    anonymous: anonymousBytes(),
     eld: eld.count
       ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), samples: eld.count }
       : null,
