@@ -11,6 +11,8 @@
  *            the target's own; see bench/servers/gateway.mjs), e.g.
  *   node bench/ab.mjs --rate 3200 --repeat 3 gateway-slice \
  *     'gateway-shadow={"shadow":{"maxRunsPerSecond":0}}' gateway-shadow
+ *   A `nodeFlags` key in the JSON replaces the gateway's V8 flags for that variant (a string, added to the shipped
+ *   flags: 'gateway={"nodeFlags":"--single-threaded-gc"}'; or a list, used instead of them).
  *
  * Prints one line per run and, at the end, each variant's p99 over the repeats. Exit code 1 on errors (non-2xx or
  * socket errors in any run). BENCH_NICE, BENCH_PIN, BENCH_UPSTREAM_CPU and BENCH_GATEWAY_NODE_FLAGS apply as in the
@@ -19,7 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseBenchArgs } from './lib/cli.mjs';
-import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
+import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
 
@@ -36,8 +38,14 @@ const variants = positionals.map((spec) => {
   const name = eq === -1 ? spec : spec.slice(0, eq);
   const target = TARGETS.find((t) => t.name === name);
   if (!target) throw new Error(`unknown target "${name}" (known: ${TARGETS.map((t) => t.name).join(', ')})`);
-  const options = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
-  return { label: spec, target: { ...target, options: { ...target.options, ...options } } };
+  const { nodeFlags, ...options } = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
+  const flags =
+    nodeFlags === undefined
+      ? undefined
+      : Array.isArray(nodeFlags)
+        ? nodeFlags
+        : [...GATEWAY_NODE_FLAGS, ...String(nodeFlags).split(' ').filter(Boolean)];
+  return { label: spec, flags, target: { ...target, options: { ...target.options, ...options } } };
 });
 const topo = topology(os.availableParallelism(), process.env);
 const outDir = new URL('../.bench/', import.meta.url).pathname;
@@ -47,7 +55,13 @@ const p99s = new Map(variants.map((v) => [v.label, []]));
 let failed = false;
 for (let k = 1; k <= repeat; k++) {
   for (const v of variants) {
-    const fleet = await startFleet({ targets: [v.target], topo, outDir, gatewayOptions: {} });
+    const fleet = await startFleet({
+      targets: [v.target],
+      topo,
+      outDir,
+      gatewayOptions: {},
+      ...(v.flags ? { nodeFlags: v.flags } : {}),
+    });
     try {
       const url = fleet.servers.get(v.target.name).info.url + v.target.path.replace('{n}', '1');
       const load = { url, rate, connections: 50, cpu: topo.load, headers: HEADERS };
@@ -56,7 +70,7 @@ for (let k = 1; k <= repeat; k++) {
       await srv.windowStart();
       const r = await runRate({ ...load, seconds });
       const w = await srv.windowEnd();
-      p99s.get(v.label).push(r.p99);
+      p99s.get(v.label).push([r.p99, r.p999]);
       const errors = r.non2xx + r.socketErrors;
       if (errors) failed = true;
       process.stdout.write(
@@ -72,7 +86,7 @@ for (let k = 1; k <= repeat; k++) {
     }
   }
 }
-process.stdout.write(`\np99 ms at ${rate} req/s, ${repeat} run(s) of ${seconds} s each:\n`);
+process.stdout.write(`\np99 / p99.9 ms at ${rate} req/s, ${repeat} run(s) of ${seconds} s each:\n`);
 for (const [label, xs] of p99s)
-  process.stdout.write(`  ${label.padEnd(40)}  ${xs.map((x) => x.toFixed(2)).join('  ')}\n`);
+  process.stdout.write(`  ${label.padEnd(40)}  ${xs.map(([a, b]) => `${a.toFixed(2)} / ${b.toFixed(1)}`).join('  ')}\n`);
 process.exit(failed ? 1 : 0);

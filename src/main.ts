@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-allocation-site-pretenuring --min-semi-space-size=16 --no-memory-reducer --max-old-space-size=384
+#!/usr/bin/env -S node --no-allocation-site-pretenuring --min-semi-space-size=16 --no-memory-reducer --max-old-space-size=384 --single-threaded-gc
 import { parseCli, USAGE } from './cli/args.js';
 import { ConfigError, loadConfig } from './config.js';
 
