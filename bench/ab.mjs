@@ -88,5 +88,7 @@ for (let k = 1; k <= repeat; k++) {
 }
 process.stdout.write(`\np99 / p99.9 ms at ${rate} req/s, ${repeat} run(s) of ${seconds} s each:\n`);
 for (const [label, xs] of p99s)
-  process.stdout.write(`  ${label.padEnd(40)}  ${xs.map(([a, b]) => `${a.toFixed(2)} / ${b.toFixed(1)}`).join('  ')}\n`);
+  process.stdout.write(
+    `  ${label.padEnd(40)}  ${xs.map(([a, b]) => `${a.toFixed(2)} / ${b.toFixed(1)}`).join('  ')}\n`,
+  );
 process.exit(failed ? 1 : 0);
