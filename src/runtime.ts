@@ -22,7 +22,7 @@
  * concurrent marking or sweeping on V8's helper threads). With a CPU share of one core or less (the deployment asks
  * for 500m, the benchmark pins the gateway to one CPU), the helpers do not run beside the serving thread but instead
  * of it: each mark-compact's concurrent marking took the core for 40–50 ms while the event loop's own delay stayed
- * under 20 ms, and the fixed-rate p99.9 at 5,200 req/s was 35–39 ms against 5–13 ms with the flag; with 100 % shadow
+ * under 20 ms, and the fixed-rate p99.9 at 5,200 req/s was 35–39 ms against 6–13 ms with the flag; with 100 % shadow
  * (the comparison worker's collections ran on the same helpers, at normal priority) the p99 was 17–19 ms against
  * 3.6–6.4 ms (`npm run bench:ab`, decision 23). The marking is the same work done in small incremental steps instead.
  */
