@@ -125,9 +125,10 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
   /**
    * V8's sampling heap profiler in the child for `ms`, written to `file` (a .heapprofile DevTools opens): the
    * allocations still alive at the end, which in a window without a full collection includes what was promoted to
-   * the old generation and died there (young-generation garbage is left out).
+   * the old generation and died there (young-generation garbage is left out). `all`: every sampled allocation,
+   * collected or not.
    */
-  handle.heapProfile = (ms, file) => ask('heap-profile', { ms, file }, ms + 10_000);
+  handle.heapProfile = (ms, file, { all = false } = {}) => ask('heap-profile', { ms, file, all }, ms + 10_000);
   handle.stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     stopping = true;

@@ -71,13 +71,19 @@ export function windowStats() {
   return out;
 }
 
-/** Samples allocations every 8 KiB for `ms` and writes what is still alive at the end to `file`. */
-async function heapProfile(ms, file) {
+/**
+ * Samples allocations every 8 KiB for `ms` and writes them to `file`: what is still alive at the end, or with `all`
+ * every sampled allocation, collected or not (where a request's garbage comes from).
+ */
+async function heapProfile(ms, file, all = false) {
   const session = new Session();
   session.connect();
   try {
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 8192 });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 8192,
+      ...(all ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}),
+    });
     await new Promise((r) => setTimeout(r, ms));
     const { profile } = await session.post('HeapProfiler.stopSampling');
     writeFileSync(file, JSON.stringify(profile));
@@ -112,7 +118,7 @@ export function stopOnSignal(close) {
       resetGc();
       process.send?.({ type: 'window-started', id: m.id });
     } else if (m?.type === 'heap-profile') {
-      heapProfile(m.ms, m.file).then(
+      heapProfile(m.ms, m.file, m.all === true).then(
         () => process.send?.({ type: 'heap-profiled', id: m.id, file: m.file }),
         (err) => process.send?.({ type: 'heap-profiled', id: m.id, error: String(err) }),
       );
