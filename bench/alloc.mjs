@@ -7,8 +7,12 @@
  * `npm run build` first). Allocation per request drives how often the young generation is scavenged; what survives
  * two scavenges is promoted, which is what brings on full collections.
  *
- *   node bench/alloc.mjs [--rate N] [--seconds S] [--warmup S] [--top K] <target[=json]>…
+ *   node bench/alloc.mjs [--rate N] [--seconds S] [--warmup S] [--top K] [--promoted] <target[=json]>…
  *   (the `=json` options work as in bench/ab.mjs, `nodeFlags` included)
+ *
+ * `--promoted`: only what is still on the heap when the window ends. Young objects that died were scavenged away, and
+ * promoted objects stay, dead or alive, until the next full collection: in a window without one (the line says how
+ * many there were) that is what the requests promoted to the old generation, plus the young objects still alive.
  *
  * Each profile is also written to .bench/alloc-<target>.heapprofile (DevTools → Memory opens it).
  */
@@ -20,10 +24,13 @@ import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.m
 import { runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
 
-const { values, positionals } = parseBenchArgs({ numbers: { rate: 1000, seconds: 10, warmup: 5, top: 25 } });
+const { values, positionals } = parseBenchArgs({
+  numbers: { rate: 1000, seconds: 10, warmup: 5, top: 25 },
+  booleans: ['promoted'],
+});
 if (positionals.length === 0) {
   process.stderr.write(
-    'usage: node bench/alloc.mjs [--rate N] [--seconds S] [--warmup S] [--top K] <target[=json]>…\n',
+    'usage: node bench/alloc.mjs [--rate N] [--seconds S] [--warmup S] [--top K] [--promoted] <target[=json]>…\n',
   );
   process.exit(2);
 }
@@ -93,17 +100,21 @@ for (const spec of positionals) {
     await runRate({ ...load, seconds: values.warmup });
     const file = join(outDir, `alloc-${t.name}.heapprofile`);
     if (!srv.heapProfile) throw new Error(`${t.name}: this server cannot take a heap profile`);
-    const profiled = srv.heapProfile(values.seconds * 1000 + 500, file, { all: true });
+    await srv.windowStart();
+    const profiled = srv.heapProfile(values.seconds * 1000 + 500, file, { all: !values.promoted });
     const r = await runRate({ ...load, seconds: values.seconds });
     const reply = await profiled;
+    const w = await srv.windowEnd();
     if (!reply || reply.error)
       throw new Error(`${t.name}: heap profile failed${reply?.error ? `: ${reply.error}` : ''}`);
     if (r.non2xx + r.socketErrors > 0) failed = true;
     const requests = Math.max(1, Math.round(r.rps * values.seconds));
     const { fns, origins, total } = tally(JSON.parse(readFileSync(file, 'utf8')));
     process.stdout.write(
-      `\n${spec}: ${requests} requests at ${Math.round(r.rps)} req/s, ${(total / 1024 / 1024).toFixed(1)} MB sampled ` +
-        `→ ${(total / requests / 1024).toFixed(1)} KB per request (profile: ${file})\n\n  KB/req  by origin\n`,
+      `\n${spec}: ${requests} requests at ${Math.round(r.rps)} req/s, ${(total / 1024 / 1024).toFixed(1)} MB ` +
+        `${values.promoted ? 'still on the heap at the end' : 'allocated'} (sampled) → ` +
+        `${(total / requests / 1024).toFixed(2)} KB per request; full GCs in the window ${w?.gc?.major ?? '?'}, ` +
+        `scavenges ${w?.gc?.minor ?? '?'} (profile: ${file})\n\n  KB/req  by origin\n`,
     );
     for (const [o, b] of [...origins].sort((a, b) => b[1] - a[1]).slice(0, 12))
       process.stdout.write(`${kb(b, requests)}  ${o}\n`);
