@@ -97,7 +97,7 @@ export const MEANINGS = {
   'shadow.store.cap': 'diff records kept (memory ring / Redis stream `MAXLEN ~`); summaries count everything',
   'shadow.store.keepMatchBodies': 'also store both bodies of matching records',
   'shadow.store.maxBytes':
-    'memory store only: record JSON kept at most (characters, about bytes); the oldest go first beyond it',
+    'memory store only: record JSON kept at most (UTF-8 bytes, outside the V8 heap); the oldest go first beyond it',
   'shadow.record.file': 'record sampled public requests (masked JSONL) for `gateway replay`; unset: off',
   'shadow.record.sampleRate': 'share of requests recorded (deterministic per request id)',
   'shadow.record.maxBytes': 'recording stops when the file reaches this size',

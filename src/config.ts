@@ -213,9 +213,9 @@ export const ConfigSchema = z
             /** Records kept: the newest `cap` (memory ring / Redis stream MAXLEN ~). Summaries count everything. */
             cap: z.number().int().min(1).default(5_000),
             /**
-             * Memory store only: the kept records' JSON may take this many characters (about bytes) at most; older
-             * records go first beyond it, so large mismatch records cannot grow the heap toward its limit. Redis
-             * bounds its own memory (`maxmemory`).
+             * Memory store only: the kept records' JSON may take this many bytes (UTF-8, held outside the V8 heap) at
+             * most; older records go first beyond it, so large mismatch records cannot grow the process without bound.
+             * Redis bounds its own memory (`maxmemory`).
              */
             maxBytes: z.number().int().min(65_536).default(33_554_432),
             /** Keep both bodies of matching records too (off: matches are stored without bodies). */

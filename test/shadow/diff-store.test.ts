@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -305,6 +307,36 @@ describe('memory diff store specifics', () => {
     // Small records fill back up to the count cap once the large ones have gone.
     for (let i = 13; i <= 1012; i++) await store.add(rec(i));
     expect(await all(store, { limit: 500 })).toHaveLength(1000);
+    await store.close();
+  });
+
+  it('counts the budget in UTF-8 bytes: multi-byte text takes what it weighs', async () => {
+    // 100,000 characters of 'é' are 200,000 bytes: about four such records fit in 1 MB (nine if characters counted).
+    const store = await createDiffStore({ cap: 1000, maxBytes: 1_000_000 });
+    for (let i = 1; i <= 12; i++)
+      await store.add(rec(i, { result: 'value_mismatch', fields: ['status'], body: { blob: 'é'.repeat(100_000) } }));
+    const kept = await all(store, { limit: 100 });
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThanOrEqual(5);
+    expect((await store.get((await store.list({ limit: 1 })).items[0]?.id ?? ''))?.legacy.body).toEqual({
+      blob: 'é'.repeat(100_000),
+    });
+    await store.close();
+  });
+
+  it('keeps the records outside the V8 heap (array buffers grow with what it holds)', async () => {
+    // A full collection before each reading, so buffers earlier tests left for the collector cannot skew them.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = await createDiffStore({ cap: 1000 });
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 1; i <= 200; i++)
+      await store.add(rec(i, { result: 'value_mismatch', fields: ['status'], body: { blob: 'z'.repeat(10_000) } }));
+    // 200 records of ~10 KB: at least 1.9 MB of external memory while they are kept.
+    gc();
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThan(1_900_000);
+    expect(await all(store, { limit: 500 })).toHaveLength(200);
     await store.close();
   });
 });
