@@ -21,9 +21,8 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseBenchArgs } from './lib/cli.mjs';
-import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
+import { HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
-import { TARGETS } from './lib/targets.mjs';
 
 const { values, positionals } = parseBenchArgs({ numbers: { rate: 3200, seconds: 10, warmup: 3, repeat: 3 } });
 const { rate, seconds, warmup, repeat } = values;
@@ -33,20 +32,7 @@ if (positionals.length === 0) {
   );
   process.exit(2);
 }
-const variants = positionals.map((spec) => {
-  const eq = spec.indexOf('=');
-  const name = eq === -1 ? spec : spec.slice(0, eq);
-  const target = TARGETS.find((t) => t.name === name);
-  if (!target) throw new Error(`unknown target "${name}" (known: ${TARGETS.map((t) => t.name).join(', ')})`);
-  const { nodeFlags, ...options } = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
-  const flags =
-    nodeFlags === undefined
-      ? undefined
-      : Array.isArray(nodeFlags)
-        ? nodeFlags
-        : [...GATEWAY_NODE_FLAGS, ...String(nodeFlags).split(' ').filter(Boolean)];
-  return { label: spec, flags, target: { ...target, options: { ...target.options, ...options } } };
-});
+const variants = positionals.map(parseVariant);
 const topo = topology(os.availableParallelism(), process.env);
 const outDir = new URL('../.bench/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });

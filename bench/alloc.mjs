@@ -20,9 +20,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs } from './lib/cli.mjs';
-import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
+import { HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
-import { TARGETS } from './lib/targets.mjs';
 
 const { values, positionals } = parseBenchArgs({
   numbers: { rate: 1000, seconds: 10, warmup: 5, top: 25 },
@@ -74,18 +73,7 @@ const kb = (bytes, requests) => (bytes / requests / 1024).toFixed(2).padStart(8)
 
 let failed = false;
 for (const spec of positionals) {
-  const eq = spec.indexOf('=');
-  const name = eq === -1 ? spec : spec.slice(0, eq);
-  const target = TARGETS.find((t) => t.name === name);
-  if (!target) throw new Error(`unknown target "${name}" (known: ${TARGETS.map((t) => t.name).join(', ')})`);
-  const { nodeFlags, ...options } = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
-  const flags =
-    nodeFlags === undefined
-      ? undefined
-      : Array.isArray(nodeFlags)
-        ? nodeFlags
-        : [...GATEWAY_NODE_FLAGS, ...String(nodeFlags).split(' ').filter(Boolean)];
-  const t = { ...target, options: { ...target.options, ...options } };
+  const { target: t, flags } = parseVariant(spec);
   const fleet = await startFleet({
     targets: [t],
     topo,

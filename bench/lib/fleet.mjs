@@ -9,13 +9,34 @@ import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS as SHIPPED_FLAGS } from '../../dist/src/runtime.js';
 import { waitReady } from './checks.mjs';
 import { hasCommand, startServer } from './children.mjs';
-import { writeFlagsFile } from './targets.mjs';
+import { TARGETS, writeFlagsFile } from './targets.mjs';
 
 /** BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces the shipped V8 flags of the gateway children: for A/B runs. */
 export const GATEWAY_NODE_FLAGS =
   process.env.BENCH_GATEWAY_NODE_FLAGS !== undefined
     ? process.env.BENCH_GATEWAY_NODE_FLAGS.split(' ').filter(Boolean)
     : SHIPPED_FLAGS;
+
+/**
+ * A variant on the command line of bench/ab.mjs and bench/alloc.mjs: a target name, optionally with gateway options
+ * after `=` (JSON, merged over the target's own). A `nodeFlags` key there sets the gateway's V8 flags: a string is
+ * added to the shipped flags, a list used instead of them. Returns { label, target, flags } (flags undefined: the
+ * shipped ones); throws on an unknown target.
+ */
+export function parseVariant(spec) {
+  const eq = spec.indexOf('=');
+  const name = eq === -1 ? spec : spec.slice(0, eq);
+  const target = TARGETS.find((t) => t.name === name);
+  if (!target) throw new Error(`unknown target "${name}" (known: ${TARGETS.map((t) => t.name).join(', ')})`);
+  const { nodeFlags, ...options } = eq === -1 ? {} : JSON.parse(spec.slice(eq + 1));
+  const flags =
+    nodeFlags === undefined
+      ? undefined
+      : Array.isArray(nodeFlags)
+        ? nodeFlags
+        : [...GATEWAY_NODE_FLAGS, ...String(nodeFlags).split(' ').filter(Boolean)];
+  return { label: spec, flags, target: { ...target, options: { ...target.options, ...options } } };
+}
 
 /** Sent on every request to every target: what a Zendesk-style API client sends. */
 export const HEADERS = {
