@@ -18,10 +18,11 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseBenchArgs } from './lib/cli.mjs';
 import { HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
+import { location, packageOf } from './lib/profile.mjs';
 
 const { values, positionals } = parseBenchArgs({
   numbers: { rate: 1000, seconds: 10, warmup: 5, top: 25 },
@@ -37,15 +38,10 @@ const outDir = new URL('../.bench/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 const topo = topology(os.availableParallelism(), process.env);
 
-/** Where a frame's code lives: a package, node's internals, the gateway's own build, or the bench's servers. */
-function origin(url) {
-  if (!url) return '(native / V8)';
-  if (url.startsWith('node:')) return 'node internals';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1];
-  const own = /\/(dist\/[^/]+(?:\/[^/]+)?)\//.exec(url);
-  if (own) return own[1];
-  return url.includes('/bench/') ? 'bench' : url;
+/** Which package allocated; the gateway's own code by source directory (src/shadow, src/proxy, …). */
+function origin(cf) {
+  const pkg = packageOf(cf);
+  return pkg === 'gateway (dist/)' ? `gateway ${dirname(location(cf))}` : pkg;
 }
 
 /** Self bytes per allocating function (name + script:line) and per origin, from a sampling heap profile. */
@@ -55,11 +51,10 @@ function tally(profile) {
   let total = 0;
   const walk = (node) => {
     if (node.selfSize > 0) {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const short = url ? `${url.replace(/^.*?(node_modules\/|dist\/|bench\/)/, '$1')}:${lineNumber + 1}` : '';
-      const key = `${functionName || '(anonymous)'} ${short}`.trim();
+      const cf = node.callFrame;
+      const key = `${cf.functionName || '(anonymous)'} ${location(cf)}`.trim();
       fns.set(key, (fns.get(key) ?? 0) + node.selfSize);
-      const o = origin(url);
+      const o = origin(cf);
       origins.set(o, (origins.get(o) ?? 0) + node.selfSize);
       total += node.selfSize;
     }

@@ -30,10 +30,11 @@ function sourceMapFor(file) {
 }
 
 /** "src/proxy/passthrough.ts:123" for our frames, "node_modules/pino/lib/proto.js:45", "node:internal/…:12". */
-function location(cf) {
+export function location(cf) {
   if (!cf.url) return '';
-  if (!cf.url.startsWith('file://')) return `${cf.url}:${cf.lineNumber + 1}`;
-  const file = fileURLToPath(cf.url);
+  // CommonJS frames of heap profiles carry a plain path, ES modules and CPU profiles a file:// URL.
+  const file = cf.url.startsWith('file://') ? fileURLToPath(cf.url) : cf.url.startsWith('/') ? cf.url : null;
+  if (file === null) return `${cf.url}:${cf.lineNumber + 1}`;
   const rel = relative(ROOT, file);
   if (rel.startsWith('dist/')) {
     const entry = sourceMapFor(file)?.findEntry(cf.lineNumber, cf.columnNumber);
@@ -49,7 +50,7 @@ function location(cf) {
 }
 
 /** Which package a frame belongs to: gateway (our dist/), a node_modules package, node, or the VM. */
-function packageOf(cf) {
+export function packageOf(cf) {
   if (!cf.url) return VM_FRAMES.has(cf.functionName) ? cf.functionName : '(native)';
   if (cf.url.startsWith('node:')) return 'node (core)';
   const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(cf.url);
