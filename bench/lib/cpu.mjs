@@ -98,3 +98,25 @@ export function threadStats(pid) {
   }
   return out;
 }
+
+/**
+ * Waits until a CPU has been quiet (busy below `threshold` %) for `quietSeconds` in a row, at most `maxSeconds`: the
+ * fleet's start-up (every gateway compiling, its comparison worker starting, its first collections) would otherwise
+ * still run during the first round and slow whichever targets come first. Returns { seconds, busyPct } (the last
+ * second's share), or null off Linux / unpinned.
+ */
+export async function settle(cpu, { threshold = 10, quietSeconds = 2, maxSeconds = 60 } = {}) {
+  if (cpu === null || cpuUs(cpu) === null) return null;
+  const started = Date.now();
+  let quiet = 0;
+  let busyPct = Number.NaN;
+  while (Date.now() - started < maxSeconds * 1000) {
+    const a = cpuUs(cpu);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = cpuUs(cpu);
+    busyPct = (100 * (b.busy - a.busy)) / Math.max(1, b.total - a.total);
+    quiet = busyPct < threshold ? quiet + 1 : 0;
+    if (quiet >= quietSeconds) break;
+  }
+  return { seconds: (Date.now() - started) / 1000, busyPct };
+}

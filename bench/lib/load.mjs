@@ -94,6 +94,8 @@ function normalise(tool, res) {
     max: r.maxUs / 1000,
     non2xx: r.status,
     socketErrors: r.connect + r.read + r.write + r.timeout,
+    // Latency quantile function in ms (wrk-report.lua, rate-child.mjs), for pooling rounds; absent from autocannon.
+    ...(Array.isArray(r.q) ? { q: r.q.map(([p, v]) => [p, v / 1000]) } : {}),
     ...(r.sendLagP99Us === undefined ? {} : { sendLagP99: r.sendLagP99Us / 1000 }),
     ...(r.sendLagMaxUs === undefined ? {} : { sendLagMax: r.sendLagMaxUs / 1000 }),
   };

@@ -19,6 +19,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { gridOf } from './quantiles.mjs';
 
 const o = JSON.parse(process.argv[2] ?? '{}');
 const u = new URL(o.url);
@@ -132,6 +133,8 @@ function report() {
     sendLagP99Us: us(pct(lag, sentMeasured, 99)),
     sendLagMaxUs: us(pct(lag, sentMeasured, 100)),
     leadIn,
+    // The quantile function for pooling rounds (bench/lib/quantiles.mjs), in µs as the other fields.
+    q: gridOf(lat, completed).map(([p, v]) => [p, us(v)]),
   };
   if (o.dump) writeDump(o.dump);
   process.stdout.write(`BENCH_JSON ${JSON.stringify(out)}\n`);
