@@ -25,6 +25,11 @@ describe('normalisePath', () => {
     expect(normalisePath('$effects[10].payload.lines[0][3]')).toBe('$effects[].payload.lines[][]');
     expect(normalisePath('tags')).toBe('tags');
   });
+
+  it('leaves quoted keys as they are, digits and brackets inside them included', () => {
+    expect(normalisePath('meta["[3]"][2]["a.b"]')).toBe('meta["[3]"][]["a.b"]');
+    expect(normalisePath('x["say \\"[1]\\""][0]')).toBe('x["say \\"[1]\\""][]');
+  });
 });
 
 describe('inferRules', () => {
@@ -171,6 +176,21 @@ describe('diffValues', () => {
     ]);
     expect(diffValues(null, { a: 1 }, {})).toEqual([
       { path: '$', kind: 'changed', comparator: 'strict', legacy: null, candidate: { a: 1 } },
+    ]);
+  });
+
+  it('quotes keys that would read as more than one level, so that no two fields share a path', () => {
+    // Found by the comparison fuzz test: `{ "[.[": 0 }` named a path of three levels.
+    expect(diffValues({ 'a.b': 1, a: { b: 1 } }, { a: {} }, {}).map((d) => d.path)).toEqual(['["a.b"]', 'a.b']);
+    expect(diffValues({ x: { '[0]': 1, '': 2, 'q"': 3 } }, { x: {} }, {}).map((d) => d.path)).toEqual([
+      'x["[0]"]',
+      'x[""]',
+      'x["q\\""]',
+    ]);
+    // Rules are found by the same quoted, normalised path.
+    const rules = { 'items[]["unit.price"]': { comparator: 'ignore' as const } };
+    expect(diffValues({ items: [{ 'unit.price': 1, n: 1 }] }, { items: [{ 'unit.price': 2, n: 2 }] }, rules)).toEqual([
+      { path: 'items[0].n', kind: 'changed', comparator: 'strict', legacy: 1, candidate: 2 },
     ]);
   });
 

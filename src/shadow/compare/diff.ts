@@ -18,9 +18,22 @@ export const DEFAULT_MAX_DIFFS = 200;
  */
 export const TRUNCATED_PATH = '$truncated';
 
-/** `customFields[2].value` → `customFields[].value`: the form rules, noise and grouping use. */
+/** `customFields[2].value` → `customFields[].value`: the form rules, noise and grouping use. Quoted keys stay. */
 export function normalisePath(path: string): string {
-  return path.replace(/\[\d+\]/g, '[]');
+  return path.replace(/\["(?:[^"\\]|\\.)*"\]|\[\d+\]/g, (m) => (m.startsWith('["') ? m : '[]'));
+}
+
+/** A key that reads as one path level: not empty, and none of `.`, `[`, `]`, `"`. */
+const PLAIN_KEY = /^[^.[\]"]+$/;
+
+/**
+ * The path of `key` under `parent`: `parent.key`, or `parent["key"]` (JSON-quoted) for a key that would otherwise read
+ * as more than one level or as an index (`"a.b"`, `"[0]"`, `""`), so that `{ "a.b": 1 }` and `{ a: { b: 1 } }` never
+ * share a path, and neither do their learned noise, rules or accepted differences.
+ */
+export function keyPath(parent: string, key: string): string {
+  if (PLAIN_KEY.test(key)) return parent === '' ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
 }
 
 const ruleMaps = new WeakMap<FieldRules, ReadonlyMap<string, FieldRule>>();
@@ -107,16 +120,14 @@ export function diffValues(
       return;
     }
     if (isObject(a) && isObject(b)) {
-      const dot = path === '' ? '' : `${path}.`;
-      const normDot = norm === '' ? '' : `${norm}.`;
       for (const k of Object.keys(a)) {
         if (full) return;
-        if (Object.hasOwn(b, k)) walk(a[k], b[k], dot + k, normDot + k, depth + 1);
-        else one('missing', dot + k, normDot + k, a[k]);
+        if (Object.hasOwn(b, k)) walk(a[k], b[k], keyPath(path, k), keyPath(norm, k), depth + 1);
+        else one('missing', keyPath(path, k), keyPath(norm, k), a[k]);
       }
       for (const k of Object.keys(b)) {
         if (full) return;
-        if (!Object.hasOwn(a, k)) one('extra', dot + k, normDot + k, b[k]);
+        if (!Object.hasOwn(a, k)) one('extra', keyPath(path, k), keyPath(norm, k), b[k]);
       }
       return;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ComparatorName, FieldRule, FieldRules } from '../types.js';
+import { keyPath } from './diff.js';
 
 /**
  * Default comparator rules read off a zod 4 contract schema, so a slice lists only what the schema cannot say
@@ -62,8 +63,6 @@ function put(out: Map<string, FieldRule | null>, path: string, rule: FieldRule):
   else if (prev !== null && prev.comparator !== rule.comparator) out.set(path, null);
 }
 
-const child = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
-
 function metaComparator(s: Internal): ComparatorName | null {
   const meta = z.globalRegistry.get(s) as { comparator?: unknown } | undefined;
   const c = meta?.comparator;
@@ -94,7 +93,7 @@ function children(def: Def, path: string): Array<[Internal, string]> {
   if (WRAPPERS.has(def.type)) return [[def.innerType as Internal, path]];
   switch (def.type) {
     case 'object':
-      return Object.entries(def.shape as Record<string, Internal>).map(([k, v]) => [v, child(path, k)]);
+      return Object.entries(def.shape as Record<string, Internal>).map(([k, v]) => [v, keyPath(path, k)]);
     case 'array':
       return [[def.element as Internal, `${path}[]`]];
     case 'tuple': {
