@@ -89,6 +89,17 @@ export function createUnleashAdmin(server: UnleashTestServer): UnleashAdmin {
     },
     async archiveAndDelete(name) {
       await call('DELETE', feature(name), undefined, [404]);
+      // unleash-server records the "archived" lifecycle stage from an event listener after answering; deleting the
+      // feature before that insert lands fails it on a foreign key, and the failed listener takes the whole server
+      // down (seen in CI, 2026-11-29). So wait for the stage first: a feature that never existed has no stages at all;
+      // one that did has "initial" until "archived" lands (~0.1–0.8 s here). Bounded: a server without it goes on.
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        const stages = await call('GET', `${feature(name)}/lifecycle`, undefined, [404]);
+        if (!Array.isArray(stages) || stages.length === 0) break;
+        if (stages.some((s) => (s as { stage?: unknown }).stage === 'archived')) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       await call('DELETE', `${base}/api/admin/archive/${encodeURIComponent(name)}`, undefined, [404]);
     },
   };
