@@ -255,8 +255,8 @@ async function main() {
     for (const t of order) {
       const srv = servers.get(t.name);
       const load = { tool, url: srv.url + firstPath(t), connections: s.connections, cpu: topo.load, headers: HEADERS };
-      const warmup = firstWarmup(r, s.warmup);
-      warmups.get(t.name).push(await runLoad({ ...load, request: requestOf(t, `w${r}`), seconds: warmup }));
+      const warmup = { ...load, request: requestOf(t, `w${r}`), seconds: firstWarmup(r, s.warmup) };
+      warmups.get(t.name).push(await runLoad(warmup));
       const request = requestOf(t, `m${r}`);
       const { res, window } = await measured(t, () => runLoad({ ...load, request, seconds: s.duration }));
       windows.set(t.name, window);

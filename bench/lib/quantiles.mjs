@@ -21,11 +21,16 @@ export const GRID = [
   100,
 ];
 
-/** Grid of a sorted sample (any unit): nearest-rank percentiles, as wrk and rate-child compute their own. */
-export function gridOf(sorted, n = sorted.length) {
-  if (n === 0) return [];
+/** Nearest-rank p-th percentile of the first n values of a sorted sample; NaN when n is 0. */
+export function nearestRank(sorted, n, p) {
+  if (n === 0) return Number.NaN;
   // (p × n) / 100 with a tolerance: 99.9 / 100 × 1000 is 999.0000000000001 in floating point, and must rank 999.
-  return GRID.map((p) => [p, sorted[Math.min(n - 1, Math.max(0, Math.ceil((p * n) / 100 - 1e-9) - 1))]]);
+  return sorted[Math.min(n - 1, Math.max(0, Math.ceil((p * n) / 100 - 1e-9) - 1))];
+}
+
+/** Grid of a sorted sample (any unit): nearest-rank percentiles, as wrk computes its own. */
+export function gridOf(sorted, n = sorted.length) {
+  return n === 0 ? [] : GRID.map((p) => [p, nearestRank(sorted, n, p)]);
 }
 
 /** Fraction of a run's requests at or below x (ms), interpolated linearly between grid points. */

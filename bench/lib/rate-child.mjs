@@ -19,7 +19,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { gridOf } from './quantiles.mjs';
+import { gridOf, nearestRank } from './quantiles.mjs';
 
 const o = JSON.parse(process.argv[2] ?? '{}');
 const u = new URL(o.url);
@@ -99,11 +99,6 @@ function tick() {
   else setTimeout(report, 15_000).unref(); // stragglers: whatever has not answered by then is reported as missing
 }
 
-function pct(sorted, n, p) {
-  if (n === 0) return Number.NaN;
-  return sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)];
-}
-
 function report() {
   if (finished) return;
   finished = true;
@@ -122,16 +117,16 @@ function report() {
     // A lead-in request that failed is still a failure of the server: counted, never hidden by the lead-in.
     status: non2xx + leadInNon2xx,
     timeout: timeouts + Math.max(0, total - settled),
-    p50Us: us(pct(lat, completed, 50)),
-    p90Us: us(pct(lat, completed, 90)),
-    p99Us: us(pct(lat, completed, 99)),
-    p999Us: us(pct(lat, completed, 99.9)),
+    p50Us: us(nearestRank(lat, completed, 50)),
+    p90Us: us(nearestRank(lat, completed, 90)),
+    p99Us: us(nearestRank(lat, completed, 99)),
+    p999Us: us(nearestRank(lat, completed, 99.9)),
     maxUs: us(lat[completed - 1] ?? Number.NaN),
     meanUs: us(lat.reduce((s, x) => s + x, 0) / Math.max(1, completed)),
     rate: completed / seconds,
     targetRate: o.rate,
-    sendLagP99Us: us(pct(lag, sentMeasured, 99)),
-    sendLagMaxUs: us(pct(lag, sentMeasured, 100)),
+    sendLagP99Us: us(nearestRank(lag, sentMeasured, 99)),
+    sendLagMaxUs: us(nearestRank(lag, sentMeasured, 100)),
     leadIn,
     // The quantile function for pooling rounds (bench/lib/quantiles.mjs), in µs as the other fields.
     q: gridOf(lat, completed).map(([p, v]) => [p, us(v)]),
