@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBenchArgs } from './lib/cli.mjs';
+import { cpuPerRequestSince, threadStats } from './lib/cpu.mjs';
 import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate } from './lib/load.mjs';
 import { firstPath, TARGETS } from './lib/targets.mjs';
@@ -56,13 +57,15 @@ for (const nodeFlags of variants) {
       await sleep(values.idle * 1000);
       await runRate({ ...load, seconds: 3 });
       await Promise.all([srv.windowStart(), up.windowStart()]);
+      const before = threadStats(srv.pid);
       const r = await runRate({ ...load, seconds: values.seconds });
+      const cpu = cpuPerRequestSince(srv.pid, before, r.requests);
       const [{ gc, heapUsed, rss, eld }, upstream] = await Promise.all([srv.windowEnd(), up.windowEnd()]);
       if (srv.crashed) throw new Error(`${srv.name} ${srv.crashed}`);
       p99s.push(r.p99);
       process.stdout.write(
         `  window ${w}: p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms; full GCs ${gc.major} (${ms(gc.majorMs)} ms), ` +
-          `scavenges ${gc.minor} (${ms(gc.minorMs)} ms); heap ${ms(heapUsed / 1e6)} MB, RSS ${Math.round(rss / 1e6)} MB; ` +
+          `scavenges ${gc.minor} (${ms(gc.minorMs)} ms); CPU µs/req main ${cpu.main.toFixed(0)} + other threads ${cpu.other.toFixed(0)}; heap ${ms(heapUsed / 1e6)} MB, RSS ${Math.round(rss / 1e6)} MB; ` +
           // A slow window whose gateway loop never stalled, or whose generator sent late, was not slowed by the gateway.
           `gateway loop delay max ${eld ? ms(eld.max) : '–'} ms; generator late p99 ${ms(r.sendLagP99 ?? Number.NaN)} / ` +
           `max ${ms(r.sendLagMax ?? Number.NaN)} ms; upstream loop delay max ${upstream?.eld ? ms(upstream.eld.max) : '–'} ms, ` +

@@ -8,7 +8,10 @@
  * new-handler call, against the same share for all requests (what chance alone gives). Same fleet, pinning and
  * interleaving as bench/ab.mjs. Reads dist/ (run `npm run build` first).
  *
- *   node bench/timeline.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] [--profile] <target[=json]>…
+ *   node bench/timeline.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] [--saturate S] [--profile] <target[=json]>…
+ *
+ * --saturate S: the gateway is first driven at full speed (wrk, as the bench's saturation rounds) for S seconds, so
+ * the measured run meets the state the full bench's fixed-rate rounds do (after its saturation rounds).
  *
  * --profile: the gateway also runs under --cpu-prof (a sample every 500 µs), and the samples taken during loop gaps
  * are summed by function, against all samples of the run: what the main thread was doing while clients waited.
@@ -19,16 +22,18 @@ import { join } from 'node:path';
 import { parseBenchArgs } from './lib/cli.mjs';
 import { threadStats } from './lib/cpu.mjs';
 import { HEADERS, startFleet, topology } from './lib/fleet.mjs';
-import { runRate } from './lib/load.mjs';
+import { chooseTool, runLoad, runRate } from './lib/load.mjs';
 import { TARGETS } from './lib/targets.mjs';
 
 const { values, positionals } = parseBenchArgs({
-  numbers: { rate: 1000, seconds: 20, warmup: 3, repeat: 1 },
+  numbers: { rate: 1000, seconds: 20, warmup: 3, repeat: 1, saturate: 0 },
   booleans: ['profile'],
 });
-const { rate, seconds, warmup, repeat, profile } = values;
+const { rate, seconds, warmup, repeat, saturate, profile } = values;
 if (positionals.length === 0) {
-  process.stderr.write('usage: node bench/timeline.mjs [--rate N] [--seconds S] [--repeat K] <target[=json]>…\n');
+  process.stderr.write(
+    'usage: node bench/timeline.mjs [--rate N] [--seconds S] [--repeat K] [--saturate S] <target[=json]>…\n',
+  );
   process.exit(2);
 }
 const topo = topology(os.availableParallelism(), process.env);
@@ -255,6 +260,7 @@ for (let r = 1; r <= repeat; r++) {
     try {
       const url = fleet.servers.get(name).info.url + target.path;
       const load = { url, rate, connections: 50, cpu: topo.load, headers: HEADERS };
+      if (saturate > 0) await runLoad({ ...load, tool: chooseTool(process.env.BENCH_TOOL), seconds: saturate });
       await runRate({ ...load, seconds: warmup });
       const procs = [
         ['gateway', fleet.servers.get(name).pid],

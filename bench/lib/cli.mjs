@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 /**
  * Parses `--name value` options and positionals. numbers: name → default, each must be a positive number (returned
- * as a number); strings: name → default; booleans: names of flags (false unless given). Throws with the option's
+ * as a number; 0 too where the default is 0, an option that is off unless given); strings: name → default; booleans: names of flags (false unless given). Throws with the option's
  * name on a bad number.
  */
 export function parseBenchArgs({ numbers, strings = {}, booleans = [] }) {
@@ -15,7 +15,8 @@ export function parseBenchArgs({ numbers, strings = {}, booleans = [] }) {
   const out = { ...values };
   for (const name of Object.keys(numbers)) {
     const n = Number(values[name]);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${values[name]}"`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && numbers[name] !== 0))
+      throw new Error(`--${name} must be a positive number, got "${values[name]}"`);
     out[name] = n;
   }
   return { values: out, positionals };

@@ -100,6 +100,22 @@ export function threadStats(pid) {
 }
 
 /**
+ * A process's CPU per request since `before` (threadStats(pid) then), in µs: its main thread, and all its other
+ * threads together (a gateway's comparison worker, V8's and libuv's helpers).
+ */
+export function cpuPerRequestSince(pid, before, requests) {
+  let main = 0;
+  let other = 0;
+  for (const [tid, t] of threadStats(pid)) {
+    const ns = t.run - (before.get(tid)?.run ?? 0);
+    if (tid === String(pid)) main += ns;
+    else other += ns;
+  }
+  const n = Math.max(1, requests);
+  return { main: main / 1e3 / n, other: other / 1e3 / n };
+}
+
+/**
  * Waits until a CPU has been quiet (busy below `threshold` %) for `quietSeconds` in a row, at most `maxSeconds`: the
  * fleet's start-up (every gateway compiling, its comparison worker starting, its first collections) would otherwise
  * still run during the first round and slow whichever targets come first. Returns { seconds, busyPct } (the last
