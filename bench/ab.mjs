@@ -5,7 +5,8 @@
  * pinning, niceness and node flags as `npm run bench`), a warm-up at the same rate, then one measured run of
  * `bench/lib/rate-child.mjs`; the variants are interleaved and the whole list repeated, so a slow spell of the
  * machine lands on all of them. With `--one-fleet`, every variant's gateway runs for the whole session in one fleet
- * (as in the full bench: the others idle beside the one measured), each round starting with a different variant.
+ * (as in the full bench: the others frozen while one is measured, unless BENCH_FREEZE=0), each round starting with a
+ * different variant.
  * Reads dist/ (run `npm run build` first).
  *
  *   node bench/ab.mjs [--rate N] [--seconds S] [--warmup S] [--repeat K] [--one-fleet] <variant>…
@@ -84,7 +85,11 @@ if (oneFleet) {
   const fleet = await fleetOf(variants.map((v) => v.target));
   try {
     for (let k = 1; k <= repeat; k++) {
-      for (let i = 0; i < variants.length; i++) await measure(fleet, variants[(i + k - 1) % variants.length], k);
+      for (let i = 0; i < variants.length; i++) {
+        const v = variants[(i + k - 1) % variants.length];
+        if (process.env.BENCH_FREEZE !== '0') fleet.only(v.target.name);
+        await measure(fleet, v, k);
+      }
     }
   } finally {
     await fleet.stopAll();

@@ -166,6 +166,8 @@ async function main() {
     rateDuration: setting('BENCH_RATE_DURATION', setting('BENCH_DURATION', 6)),
   };
   const rateSetting = setting('BENCH_RATE', null, { allowZero: true });
+  // Every other server of the fleet is frozen (SIGSTOP) while one is warmed up and measured (fleet.only).
+  const freeze = env.BENCH_FREEZE !== '0';
   const rateTool = env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'paced';
   const nproc = os.availableParallelism();
   const topo = topology(nproc, env);
@@ -185,6 +187,7 @@ async function main() {
     headers: Object.keys(HEADERS),
     profile: PROFILE,
     nice: niceness,
+    freeze,
     gatewayNodeFlags: [...GATEWAY_NODE_FLAGS],
   };
   const cpu = (c) => (c === null ? 'unpinned' : `CPU ${c}`);
@@ -193,7 +196,8 @@ async function main() {
       `${s.connections} connections, ${meta.tool}\n` +
       `topology (${nproc} CPUs): load generator ${cpu(topo.load)}, server under test ${cpu(topo.server)}, ` +
       `upstream ${cpu(topo.upstream)}${topo.server !== null && topo.server === topo.upstream ? ' (shared with the server under test: same for every target)' : ''}` +
-      (niceness === null ? '' : `; every bench process at nice ${niceness}`),
+      (niceness === null ? '' : `; every bench process at nice ${niceness}`) +
+      (freeze ? '; the other servers frozen while one is measured (BENCH_FREEZE=0: not)' : ''),
   );
 
   const gatewayOptions = { log: env.BENCH_GATEWAY_LOG || 'buffered', publicUrl: env.BENCH_PUBLIC_URL || '' };
@@ -253,6 +257,7 @@ async function main() {
     // Rotate the order each round so no target always runs right after the same neighbour.
     const order = targets.map((_, i) => targets[(i + r) % targets.length]);
     for (const t of order) {
+      if (freeze) fleet.only(t.name);
       const srv = servers.get(t.name);
       const load = { tool, url: srv.url + firstPath(t), connections: s.connections, cpu: topo.load, headers: HEADERS };
       const warmup = { ...load, request: requestOf(t, `w${r}`), seconds: firstWarmup(r, s.warmup) };
@@ -283,6 +288,7 @@ async function main() {
     for (let r = 0; r < s.rounds; r++) {
       const order = rateTargets.map((_, i) => rateTargets[(i + r) % rateTargets.length]);
       for (const t of order) {
+        if (freeze) fleet.only(t.name);
         const srv = servers.get(t.name);
         const load = {
           rateTool,
@@ -302,6 +308,7 @@ async function main() {
   const rateRows = rateTargets.length ? summarise(rateTargets, rateRounds) : [];
   if (rateRows.length) console.log(`\n${textRateTable(rateRows)}`);
 
+  fleet.thawAll();
   const gatewayChecks = {};
   for (const t of targets.filter((x) => x.server === 'gateway')) {
     const counters = await gatewayCounters(servers.get(t.name).info.adminUrl);

@@ -129,9 +129,24 @@ export async function startServer({ name, script, args = [], cpu, nodeArgs = [],
    * collected or not.
    */
   handle.heapProfile = (ms, file, { all = false } = {}) => ask('heap-profile', { ms, file, all }, ms + 10_000);
+  /**
+   * Freezes the child (SIGSTOP) while another server is measured, and thaws it (SIGCONT). A frozen child runs none of
+   * its timers, collections or leftover work on the CPU the measured server shares with it.
+   */
+  handle.frozen = false;
+  handle.freeze = () => {
+    if (handle.frozen || child.exitCode !== null || child.signalCode !== null) return;
+    handle.frozen = child.kill('SIGSTOP');
+  };
+  handle.thaw = () => {
+    if (!handle.frozen) return;
+    handle.frozen = false;
+    child.kill('SIGCONT');
+  };
   handle.stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return exited;
     stopping = true;
+    handle.thaw();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     const res = await exited;
@@ -152,6 +167,8 @@ export async function killAll(graceMs = 3_000) {
           clearTimeout(timer);
           resolve();
         });
+        // A server the bench froze (SIGSTOP) would only act on SIGTERM once continued.
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
       }),
   );

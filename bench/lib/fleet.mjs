@@ -119,11 +119,25 @@ export async function startFleet({
       servers.set(t.name, gw);
     }
   }
+  const ups = new Set(upstreams.values());
+  /**
+   * Only `name`'s server runs: every other server of the fleet (gateways, bare; upstreams keep running, the stand-in
+   * serves several targets) is frozen until the next call or `thawAll()`. In the full bench a dozen servers share the
+   * measured server's CPU; idle, they still ran their timers, leftover shadow work and collections beside it.
+   */
+  const only = (name) => {
+    const keep = servers.get(name);
+    for (const h of started) if (!ups.has(h) && h !== keep) h.freeze();
+    keep?.thaw();
+  };
+  const thawAll = () => {
+    for (const h of started) h.thaw();
+  };
   /** Gateways and bare first, upstreams last (a gateway's shutdown may still talk to its legacy). */
   const stopAll = async () => {
-    const ups = new Set(upstreams.values());
+    thawAll();
     for (const h of started) if (!ups.has(h)) await h.stop();
     for (const h of ups) await h.stop();
   };
-  return { servers, upstreams, started, stopAll };
+  return { servers, upstreams, started, stopAll, only, thawAll };
 }
