@@ -279,14 +279,15 @@ export function markdownBlock({ rows, rateRows, meta, gateway, soak, verdicts })
     `Measured with \`${meta.command}\` on ${meta.date.slice(0, 16).replace('T', ' ')} UTC at \`${meta.git}\`` +
       ` (${meta.nproc} CPUs, ${meta.cpuModel}, node ${meta.node},` +
       ` ${meta.tool}; ${meta.rounds} interleaved rounds × ${meta.duration} s after ${meta.warmup} s warm-up,` +
-      ` ${meta.connections} connections; ${placement(meta.topology)}${niceNote(meta)}). Every figure pools the rounds of a` +
+      ` ${meta.connections} connections; ${placement(meta.topology)}${niceNote(meta)}` +
+      `${meta.freeze ? '; the other servers of the fleet frozen while one is warmed up and measured' : ''}). Every figure pools the rounds of a` +
       ' target, all but the one with the highest p99 from six rounds on (req/s = their requests ÷ their measured seconds;' +
       ' p50 / p99 / p99.9 of all their requests together; "rounds" the spread of the rounds\' own figures, all of them). Ratios are against each row\'s same-run baseline, in brackets' +
       ' the same ratio over the odd and over the even rounds alone (how far it moves within the run);' +
       ' "CPU µs/req" is the server process\'s own CPU time per request (in brackets its main thread\'s:' +
-      " the rest is V8's GC helpers and libuv's pool); \"loop delay\" the server's" +
+      " the rest is the comparison worker, V8's helpers and libuv's pool); \"loop delay\" the server's" +
       ' event-loop delay (median of the rounds\' p99, worst max); "other load" the worst share of the server\'s CPU' +
-      ' taken by processes outside the bench during a run; "full GCs" the full (mark-compact) collections inside the' +
+      ' taken by anything but the measured server and its upstream during a run; "full GCs" the full (mark-compact) collections inside the' +
       ' measured windows of all rounds, with their summed pauses; "errors" = non-2xx + socket errors.' +
       ' Method and caveats: docs/benchmark.md.',
     ...(meta.contended?.length
