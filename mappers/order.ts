@@ -378,7 +378,8 @@ function cdata(s: string): string {
 /** Tag of a parsed key: our namespace as `ord:`, another one (`{uri}Local`) re-declared as a default namespace. */
 function tagOf(key: string): [open: string, close: string] {
   if (!key.startsWith('{')) return key.includes(':') ? [key, key] : [`ord:${key}`, `ord:${key}`];
-  const end = key.indexOf('}');
+  // The local name is an XML name (no `}`); the namespace URI before it may hold one (`{urn:a}b}Local`).
+  const end = key.lastIndexOf('}');
   const local = key.slice(end + 1);
   return [`${local} xmlns="${escapeAttr(key.slice(1, end))}"`, local];
 }

@@ -111,6 +111,16 @@ describe('order service answers', () => {
     expect(back.kind === 'result' && Object.keys(back.order?.Items as object)).toEqual(['Summary', 'Item']);
     expect(renderOrderStatusResponse(value, carry)).toBe(xml);
   });
+
+  it('an unmodelled element in a namespace whose URI holds a `}` renders back into XML that parses to it', () => {
+    // The tree names it `{urn:a}b}Extra`; the tag used to be cut at the first `}` (`<b}Extra xmlns="urn:a">`).
+    const xml = orderXml('A-1001.xml').replace('</ord:Order>', '<Extra xmlns="urn:a}b">q</Extra></ord:Order>');
+    const tree = orderTree(xml);
+    expect(tree['{urn:a}b}Extra']).toBe('q');
+    const { value, carry } = orderFromLegacy(tree);
+    const back = parseOrderServiceXml(renderOrderStatusResponse(value, carry));
+    expect(back.kind === 'result' && back.order?.['{urn:a}b}Extra']).toBe('q');
+  });
 });
 
 describe('legacy-dialect converters', () => {
