@@ -10,13 +10,12 @@
  *   npm run bench -- --profile              # one round of gateway targets under --cpu-prof, top functions
  *   npm run bench -- --soak                 # BENCH_SOAK_MINUTES (10) of passthrough + shadow at a fixed rate
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
-import { killAll, niceness } from './lib/children.mjs';
+import { gitRevision, killAll, niceness } from './lib/children.mjs';
 import { settle, startCpuMeter } from './lib/cpu.mjs';
 import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
@@ -172,7 +171,7 @@ async function main() {
   const nproc = os.availableParallelism();
   const topo = topology(nproc, env);
   const tool = chooseTool(env.BENCH_TOOL);
-  const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const git = gitRevision(ROOT);
   const meta = {
     command: commandLine(PROFILE ? 'npm run bench -- --profile' : 'npm run bench'),
     date: new Date().toISOString(),

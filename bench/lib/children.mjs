@@ -12,6 +12,15 @@ export function hasCommand(name) {
 }
 
 /**
+ * The checkout's revision for the results (`git describe --always --dirty`). The index is refreshed first: a file
+ * rewritten with the same content (a formatter's run) would otherwise read as a change and mark the run `-dirty`.
+ */
+export function gitRevision(cwd) {
+  spawnSync('git', ['update-index', '-q', '--refresh'], { cwd, stdio: 'ignore' });
+  return spawnSync('git', ['describe', '--always', '--dirty'], { cwd, encoding: 'utf8' }).stdout.trim();
+}
+
+/**
  * BENCH_NICE (e.g. -10, root only): every bench process runs at that niceness, so that other work on a shared
  * machine takes a smaller share of the pinned CPUs during the measurement (CFS weights: -10 is ~9× the default).
  */

@@ -5,12 +5,11 @@
  * warm-up minute (target ≤ 10 %). Writes .bench/soak.json; BENCH_UPDATE_README=1 rewrites the soak lines of the
  * marked README / docs block.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gatewayCounters, preflight, sumCounter, trafficSummary } from './checks.mjs';
-import { niceness } from './children.mjs';
+import { gitRevision, niceness } from './children.mjs';
 import { startCpuMeter } from './cpu.mjs';
 import { GATEWAY_NODE_FLAGS, startFleet } from './fleet.mjs';
 import { runRate } from './load.mjs';
@@ -56,7 +55,7 @@ export async function runSoak({ root, outDir, env, headers, topo, command }) {
   const rate = positive(env, 'BENCH_SOAK_RATE', 1000);
   const connections = positive(env, 'BENCH_CONNECTIONS', 50);
   const totalSeconds = Math.round(minutes * 60);
-  const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  const git = gitRevision(root);
   // --expose-gc only lets the last sample ask for a full collection first (what is live at the end, as against
   // garbage waiting for V8's next mark-compact); nothing calls it before then.
   const soakFlags = [...GATEWAY_NODE_FLAGS, '--expose-gc'];
