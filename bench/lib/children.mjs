@@ -12,11 +12,10 @@ export function hasCommand(name) {
 }
 
 /**
- * The checkout's revision for the results (`git describe --always --dirty`). The index is refreshed first: a file
- * rewritten with the same content (a formatter's run) would otherwise read as a change and mark the run `-dirty`.
+ * The checkout's revision for the results (`git describe --always --dirty`: `-dirty` when a tracked file differs
+ * from the commit as the run starts, e.g. docs edited while it does).
  */
 export function gitRevision(cwd) {
-  spawnSync('git', ['update-index', '-q', '--refresh'], { cwd, stdio: 'ignore' });
   return spawnSync('git', ['describe', '--always', '--dirty'], { cwd, encoding: 'utf8' }).stdout.trim();
 }
 
