@@ -26,7 +26,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseBenchArgs } from './lib/cli.mjs';
 import { cpuPerRequestSince, threadStats } from './lib/cpu.mjs';
-import { HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
+import { FREEZE_IDLE, HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { nearestRank } from './lib/quantiles.mjs';
 
@@ -87,7 +87,7 @@ if (oneFleet) {
     for (let k = 1; k <= repeat; k++) {
       for (let i = 0; i < variants.length; i++) {
         const v = variants[(i + k - 1) % variants.length];
-        if (process.env.BENCH_FREEZE !== '0') fleet.only(v.target.name);
+        if (FREEZE_IDLE) fleet.only(v.target.name);
         await measure(fleet, v, k);
       }
     }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gatewayCounters, logStats, preflight, sumCounter, trafficSummary } from './lib/checks.mjs';
 import { gitRevision, killAll, niceness } from './lib/children.mjs';
 import { settle, startCpuMeter } from './lib/cpu.mjs';
-import { GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
+import { FREEZE_IDLE, GATEWAY_NODE_FLAGS, HEADERS, startFleet, topology } from './lib/fleet.mjs';
 import { chooseTool, runLoad, runRate, toolVersion } from './lib/load.mjs';
 import { analyzeProfile, formatProfile } from './lib/profile.mjs';
 import {
@@ -165,8 +165,6 @@ async function main() {
     rateDuration: setting('BENCH_RATE_DURATION', setting('BENCH_DURATION', 6)),
   };
   const rateSetting = setting('BENCH_RATE', null, { allowZero: true });
-  // Every other server of the fleet is frozen (SIGSTOP) while one is warmed up and measured (fleet.only).
-  const freeze = env.BENCH_FREEZE !== '0';
   const rateTool = env.BENCH_RATE_TOOL === 'autocannon' ? 'autocannon' : 'paced';
   const nproc = os.availableParallelism();
   const topo = topology(nproc, env);
@@ -186,7 +184,7 @@ async function main() {
     headers: Object.keys(HEADERS),
     profile: PROFILE,
     nice: niceness,
-    freeze,
+    freeze: FREEZE_IDLE,
     gatewayNodeFlags: [...GATEWAY_NODE_FLAGS],
   };
   const cpu = (c) => (c === null ? 'unpinned' : `CPU ${c}`);
@@ -196,7 +194,7 @@ async function main() {
       `topology (${nproc} CPUs): load generator ${cpu(topo.load)}, server under test ${cpu(topo.server)}, ` +
       `upstream ${cpu(topo.upstream)}${topo.server !== null && topo.server === topo.upstream ? ' (shared with the server under test: same for every target)' : ''}` +
       (niceness === null ? '' : `; every bench process at nice ${niceness}`) +
-      (freeze ? '; the other servers frozen while one is measured (BENCH_FREEZE=0: not)' : ''),
+      (FREEZE_IDLE ? '; the other servers frozen while one is measured (BENCH_FREEZE=0: not)' : ''),
   );
 
   const gatewayOptions = { log: env.BENCH_GATEWAY_LOG || 'buffered', publicUrl: env.BENCH_PUBLIC_URL || '' };
@@ -256,7 +254,8 @@ async function main() {
     // Rotate the order each round so no target always runs right after the same neighbour.
     const order = targets.map((_, i) => targets[(i + r) % targets.length]);
     for (const t of order) {
-      if (freeze) fleet.only(t.name);
+      // Every other server of the fleet is frozen (SIGSTOP) while this one is warmed up and measured.
+      if (FREEZE_IDLE) fleet.only(t.name);
       const srv = servers.get(t.name);
       const load = { tool, url: srv.url + firstPath(t), connections: s.connections, cpu: topo.load, headers: HEADERS };
       const warmup = { ...load, request: requestOf(t, `w${r}`), seconds: firstWarmup(r, s.warmup) };
@@ -287,7 +286,7 @@ async function main() {
     for (let r = 0; r < s.rounds; r++) {
       const order = rateTargets.map((_, i) => rateTargets[(i + r) % rateTargets.length]);
       for (const t of order) {
-        if (freeze) fleet.only(t.name);
+        if (FREEZE_IDLE) fleet.only(t.name);
         const srv = servers.get(t.name);
         const load = {
           rateTool,

@@ -38,6 +38,9 @@ export function parseVariant(spec) {
   return { label: spec, flags, target: { ...target, options: { ...target.options, ...options } } };
 }
 
+/** BENCH_FREEZE=0: the fleet's other servers keep running while one is measured (`only` below, decision 25). */
+export const FREEZE_IDLE = process.env.BENCH_FREEZE !== '0';
+
 /** Sent on every request to every target: what a Zendesk-style API client sends. */
 export const HEADERS = {
   accept: 'application/json',
