@@ -29,6 +29,7 @@ import { cpuPerRequestSince, threadStats } from './lib/cpu.mjs';
 import { FREEZE_IDLE, HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { nearestRank } from './lib/quantiles.mjs';
+import { firstPath } from './lib/targets.mjs';
 
 const { values, positionals } = parseBenchArgs({
   numbers: { rate: 3200, seconds: 10, warmup: 3, repeat: 3 },
@@ -59,7 +60,7 @@ let failed = false;
 
 async function measure(fleet, v, k) {
   const srv = fleet.servers.get(v.target.name);
-  const url = srv.info.url + v.target.path.replace('{n}', '1');
+  const url = srv.info.url + firstPath(v.target);
   const load = { url, rate, connections: 50, cpu: topo.load, headers: HEADERS };
   await runRate({ ...load, seconds: warmup });
   await srv.windowStart();

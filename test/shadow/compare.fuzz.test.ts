@@ -16,10 +16,10 @@ import {
 } from '../../src/shadow/types.js';
 import { FUZZ_TEST_TIMEOUT, fuzzProperty } from '../fuzz/support/budget.js';
 
+import { ticketV1 } from '../helpers/arbitraries.js';
+
 /** Levels a field path names: `a.b[2]["c.d"]` → 4 (a quoted key is one level, whatever it contains). */
 const levels = (path: string) => (path.match(/\["(?:[^"\\]|\\.)*"\]|\[\d+\]|[^.[\]]+/g) ?? []).length;
-
-import { ticketV1 } from '../helpers/arbitraries.js';
 
 /**
  * Properties of the comparison engine, on the fuzz budget of test/fuzz/support/budget.ts: each runs as many cases as
