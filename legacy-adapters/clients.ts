@@ -1,7 +1,7 @@
 import type { Adapters } from '../routes/types.js';
 import { createConversationsAdapter } from './conversations.js';
 import { createCrmAdapter } from './crm.js';
-import { createLegacyHttp, type LegacyHttp } from './http.js';
+import { createLegacyHttp, type LegacyHttp, type PrimedRead, withPrimedRead } from './http.js';
 import { createOrdersAdapter } from './orders-soap.js';
 import { createTicketingAdapter } from './ticketing.js';
 import { createTicketingUsersAdapter } from './ticketing-users.js';
@@ -26,6 +26,8 @@ export interface LegacyClientSettings {
 export function createLegacyClients(legacy: LegacyClientSettings): {
   http: Record<LegacySystem, LegacyHttp>;
   adapters: Adapters;
+  /** The same adapters, except that a read of the primed request is answered with its answer (a shadow candidate). */
+  primedAdapters(read: PrimedRead, onHit: () => void): Adapters;
 } {
   const httpFor = (system: LegacySystem) =>
     createLegacyHttp({
@@ -43,12 +45,25 @@ export function createLegacyClients(legacy: LegacyClientSettings): {
   };
   return {
     http,
-    adapters: {
-      ticketing: createTicketingAdapter(http.ticketing),
-      users: createTicketingUsersAdapter(http.ticketing),
-      crm: createCrmAdapter(http.crm),
-      orders: createOrdersAdapter(http.orders),
-      conversations: createConversationsAdapter(http.conversations),
+    adapters: adaptersOver(http),
+    primedAdapters(read, onHit) {
+      const primed = (h: LegacyHttp) => withPrimedRead(h, read, onHit);
+      return adaptersOver({
+        ticketing: primed(http.ticketing),
+        orders: primed(http.orders),
+        conversations: primed(http.conversations),
+        crm: primed(http.crm),
+      });
     },
+  };
+}
+
+function adaptersOver(http: Record<LegacySystem, LegacyHttp>): Adapters {
+  return {
+    ticketing: createTicketingAdapter(http.ticketing),
+    users: createTicketingUsersAdapter(http.ticketing),
+    crm: createCrmAdapter(http.crm),
+    orders: createOrdersAdapter(http.orders),
+    conversations: createConversationsAdapter(http.conversations),
   };
 }

@@ -32,8 +32,16 @@ export interface CallOptions {
 export interface LegacyHttp {
   readonly system: string;
   readonly origin: string;
+  /** The absolute URL a call to `path` goes to (origin, the base URL's path prefix, `path`). */
+  urlOf(path: string): string;
   call(method: Dispatcher.HttpMethod, path: string, opts?: CallOptions): Promise<LegacyResponse>;
   close(): Promise<void>;
+}
+
+/** The absolute URL of `path` on a legacy base URL (its path prefix kept), as every call and capture names it. */
+export function legacyUrl(baseUrl: string | URL, path: string): string {
+  const base = typeof baseUrl === 'string' ? new URL(baseUrl) : baseUrl;
+  return `${base.origin}${base.pathname.replace(/\/$/, '')}${path}`;
 }
 
 export function createLegacyHttp(opts: LegacyHttpOptions): LegacyHttp {
@@ -52,6 +60,7 @@ export function createLegacyHttp(opts: LegacyHttpOptions): LegacyHttp {
   return {
     system: opts.system,
     origin: base.origin,
+    urlOf: (path) => legacyUrl(base, path),
     async call(method, path, callOpts = {}) {
       let res: Dispatcher.ResponseData;
       try {
@@ -93,6 +102,49 @@ export function createLegacyHttp(opts: LegacyHttpOptions): LegacyHttp {
     async close() {
       if (ownPool) await dispatcher.close();
     },
+  };
+}
+
+/**
+ * A legacy read the client's own request has already made: legacy's answer to a GET of `url`, which a shadow
+ * candidate asking exactly the same may reuse instead of reading legacy again (src/shadow/primed.ts decides when).
+ */
+export interface PrimedRead {
+  /** Absolute URL (as `legacyUrl` names it) the client's request went to. */
+  url: string;
+  /**
+   * The client request's values of the headers legacy's answer varies on (its `Vary`; lower-case names, null: the
+   * client did not send it). A call reuses the answer only when it sends the same values.
+   */
+  vary: Record<string, string | null>;
+  response: { status: number; headers: Record<string, string>; body: Buffer };
+}
+
+/**
+ * `http` with one read answered from memory: a GET of the primed URL with the same values of the `Vary` headers
+ * gets the primed answer (`onHit` counts it); every other call goes to legacy as before. Closing it leaves the
+ * pool to its owner.
+ */
+export function withPrimedRead(http: LegacyHttp, read: PrimedRead, onHit: () => void): LegacyHttp {
+  const matches = (method: string, path: string, opts: CallOptions | undefined): boolean => {
+    if (method !== 'GET' || (opts?.body !== undefined && opts.body !== null) || http.urlOf(path) !== read.url)
+      return false;
+    const sent = new Map<string, string>();
+    for (const [k, v] of Object.entries(opts?.headers ?? {})) sent.set(k.toLowerCase(), v);
+    for (const [name, value] of Object.entries(read.vary)) if ((sent.get(name) ?? null) !== value) return false;
+    return true;
+  };
+  return {
+    system: http.system,
+    origin: http.origin,
+    urlOf: (path) => http.urlOf(path),
+    async call(method, path, callOpts) {
+      if (!matches(method, path, callOpts)) return http.call(method, path, callOpts);
+      onHit();
+      const { status, headers, body } = read.response;
+      return { status, headers: { ...headers }, body };
+    },
+    close: () => Promise.resolve(),
   };
 }
 

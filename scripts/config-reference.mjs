@@ -82,6 +82,8 @@ export const MEANINGS = {
     'finished shadow runs wait up to this long (or until 16 wait) and go to the comparison worker together; it judges them back to back (at 20 runs/s 30–40 % less worker CPU per run: one wake-up, warm caches). 0: each at once. Diff records appear this much later',
   'shadow.workerCandidates':
     "the comparison worker also runs the candidates of shadowed route slices (the new handler with dry-run adapters and legacy pools of its own; posted at once, not batched), so a candidate's legacy read, mapping and rendering cost the thread serving clients nothing; a candidate whose deadline fired over 100 ms late (the idle-priority worker got no CPU) is skipped as `overload`, not recorded as a timeout; intent slices (the AI engine) run on the main thread; needs `shadow.worker`",
+  'shadow.primedReads':
+    "a candidate's legacy read of exactly the client's request (GET, same URL, same values of the headers legacy's answer varies on, answer not content-encoded) gets legacy's answer to the client instead of a second call: both sides are compared on the same legacy data, shadowing a read adds no legacy load, and the diff record's `candidate.primedReads` counts it; its other reads go to legacy",
   'shadow.textSimilarity': 'AI reply vs legacy bot reply count as equal from this similarity',
   'shadow.maskKey':
     'HMAC key of PII hashes in diff records and recordings; same on every replica; unset: random per process',

@@ -32,6 +32,7 @@ export function buildApp(deps: Deps): App {
       flags: deps.flags,
       state: deps.state,
       adapters: deps.adapters,
+      primedAdapters: deps.primedAdapters,
       metrics: deps.metrics,
       logger,
       rewriter: deps.rewriter,

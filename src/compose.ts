@@ -189,6 +189,7 @@ export function composeDeps(config: Config, opts: ComposeOptions = {}): Deps {
     legacyPool,
     legacyHttp: legacyClients.http,
     adapters: legacyClients.adapters,
+    primedAdapters: legacyClients.primedAdapters,
     rewriter,
     passthrough,
     tunneler,

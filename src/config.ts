@@ -181,6 +181,13 @@ export const ConfigSchema = z
          * main thread. Needs `worker`.
          */
         workerCandidates: z.boolean().default(true),
+        /**
+         * A candidate's legacy read of exactly the client's request (a GET of the same URL, the same values of the
+         * headers legacy's answer varies on, an answer not content-encoded) gets legacy's answer to the client instead
+         * of a second call: both sides are compared on the same snapshot of legacy, and shadowing a read adds no load
+         * on legacy. Its other reads go to legacy. Off: every candidate read is a call of its own.
+         */
+        primedReads: z.boolean().default(true),
         /** Free-text answers (AI replies vs the legacy bot) count as equal from this similarity (0..1). */
         textSimilarity: z.number().min(0).max(1).default(0.5),
         /**

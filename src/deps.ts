@@ -1,6 +1,6 @@
 import type { Pool } from 'undici';
 import type { FlagProvider } from '../flags/provider.js';
-import type { LegacyHttp } from '../legacy-adapters/http.js';
+import type { LegacyHttp, PrimedRead } from '../legacy-adapters/http.js';
 import type { Adapters, RouteSpec } from '../routes/types.js';
 import type { AiEngine } from './ai/engine.js';
 import type { Config } from './config.js';
@@ -33,6 +33,8 @@ export interface Deps {
   /** One pool per legacy system. */
   legacyHttp: Record<'ticketing' | 'orders' | 'conversations' | 'crm', LegacyHttp>;
   adapters: Adapters;
+  /** The adapters with one read answered from memory (shadow candidates, `shadow.primedReads`); absent: never. */
+  primedAdapters?: (read: PrimedRead, onHit: () => void) => Adapters;
   rewriter: OriginRewriter | null;
   passthrough: ReturnType<typeof createPassthrough>;
   tunneler: ReturnType<typeof createTunneler>;

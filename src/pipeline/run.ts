@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FlagContext } from '../../flags/context.js';
+import { legacyUrl, type PrimedRead } from '../../legacy-adapters/http.js';
 import { RequestBodyError } from '../../mappers/ticket-write.js';
 import type { Adapters, HandlerContext, NewResponse, RouteSpec, SliceRequest } from '../../routes/types.js';
 import type { AiEngine } from '../ai/engine.js';
@@ -17,6 +18,7 @@ import { sendProblem } from '../proxy/problem.js';
 import { originFormTarget } from '../proxy/request-target.js';
 import type { OriginRewriter } from '../proxy/rewrite.js';
 import { dryRunCandidate } from '../shadow/candidate.js';
+import { primedKeyOf, primedRead } from '../shadow/primed.js';
 import type { Recorder } from '../shadow/recorder.js';
 import { routeRef } from '../shadow/remote-routes.js';
 import type { LegacyCapture, ShadowRunner } from '../shadow/runner.js';
@@ -37,6 +39,8 @@ export interface PipelineDeps {
   flags: FlagGate;
   state: StateStore;
   adapters: Adapters;
+  /** The adapters with one read answered from memory (shadow candidates, `shadow.primedReads`); absent: never. */
+  primedAdapters?: ((read: PrimedRead, onHit: () => void) => Adapters) | undefined;
   metrics: Metrics;
   logger: Logger;
   rewriter: OriginRewriter | null;
@@ -102,6 +106,8 @@ const REPLICA = `${hostname()}:${process.pid}`;
 export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[]) {
   const { config, metrics, logger, passthrough, flags, state, shadow } = deps;
   const recorder = deps.recorder ?? null;
+  /** Where the passthrough sends requests: the URL a captured answer came from (shadow primed reads). */
+  const legacyBase = new URL(config.legacy.url);
   function makeRuntime<S extends SliceInfo>(spec: S): RouteRuntime<S> {
     const override = config.pipeline.slices[spec.slice] ?? {};
     const gauge = metrics.breakerState.labels(spec.slice);
@@ -611,6 +617,16 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
           return;
         }
         const gaps = gapsBy(slice);
+        const legacy = { status, headers, body: captured };
+        const primed =
+          config.shadow.primedReads && deps.primedAdapters
+            ? primedKeyOf(sreq.method, legacyUrl(legacyBase, sreq.url), req.headers, legacy)
+            : null;
+        const { primedAdapters } = deps;
+        const adapters =
+          primed && primedAdapters
+            ? (onHit: () => void) => primedAdapters(primedRead(primed, legacy), onHit)
+            : deps.adapters;
         shadow.run({
           slice,
           route: spec.id,
@@ -620,11 +636,11 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
           tenant: fctx.tenant ?? null,
           channel: fctx.channel ?? null,
           replay: typeof replay === 'string' ? replay.slice(0, 64) : null,
-          legacy: { status, headers, body: captured },
+          legacy,
           request: { method: sreq.method, path: sreq.path, body: sreq.body },
           comparison: spec.comparison ?? null,
           // Shadow runs never write: write methods only record what they would have done.
-          candidate: dryRunCandidate(spec, sreq, deps.adapters, forwardHeaders, (paths) => gaps.inc(paths.length)),
+          candidate: dryRunCandidate(spec, sreq, adapters, forwardHeaders, (paths) => gaps.inc(paths.length)),
           legacyAgain: idempotentRead
             ? (signal) => deps.legacyAgain(sreq.method, sreq.url, passthrough.readHeaders(req), signal)
             : undefined,
@@ -632,6 +648,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
             route: routeRef(spec),
             request: sreq,
             forwardHeaders,
+            primed,
             recordGaps: (count) => gaps.inc(count),
           },
         });

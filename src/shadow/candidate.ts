@@ -10,8 +10,16 @@ import type { Effect } from './types.js';
  * (src/shadow/compare-worker-main.ts).
  */
 
-/** A candidate: the new path run on a copy of the request, and for writes the effects it would have had. */
-export type Candidate = (signal: AbortSignal) => Promise<{ answer: NewResponse; effects?: Effect[] }>;
+/**
+ * A candidate: the new path run on a copy of the request, for writes the effects it would have had, and how many of
+ * its legacy reads were answered with legacy's answer to the client (`primedReads`, when any were).
+ */
+export type Candidate = (
+  signal: AbortSignal,
+) => Promise<{ answer: NewResponse; effects?: Effect[]; primedReads?: number }>;
+
+/** Adapters whose read of the client's own request is answered from legacy's answer to it (`onHit` counts each). */
+export type PrimedAdapters = (onHit: () => void) => Adapters;
 
 /**
  * A route's new handler run dry: write methods of the adapters only record what they would have done (never a
@@ -20,21 +28,23 @@ export type Candidate = (signal: AbortSignal) => Promise<{ answer: NewResponse; 
 export function dryRunCandidate(
   spec: Pick<RouteSpec, 'handler' | 'write'>,
   req: SliceRequest,
-  adapters: Adapters,
+  adapters: Adapters | PrimedAdapters,
   forwardHeaders: Record<string, string>,
   recordGaps: (paths: readonly string[]) => void,
 ): Candidate {
   return async (signal) => {
     const effects: Effect[] = [];
+    let primedReads = 0;
+    const reads = typeof adapters === 'function' ? adapters(() => primedReads++) : adapters;
     const answer = await spec.handler(req, {
       signal,
-      adapters: createDryRunAdapters(adapters, effects),
+      adapters: createDryRunAdapters(reads, effects),
       forwardHeaders,
       dryRun: true,
       commit: () => {},
       recordGaps,
     });
-    return spec.write ? { answer, effects } : { answer };
+    return { answer, ...(spec.write ? { effects } : {}), ...(primedReads > 0 ? { primedReads } : {}) };
   };
 }
 
@@ -55,7 +65,14 @@ export async function runCandidate(deadlineMs: number, candidate: Candidate): Pr
   try {
     const out = await withDeadline(deadlineMs, new AbortController(), candidate);
     const { status, headers, body } = out.answer;
-    outcome = { ok: true, status, headers, body, ...(out.effects ? { effects: out.effects } : {}) };
+    outcome = {
+      ok: true,
+      status,
+      headers,
+      body,
+      ...(out.effects ? { effects: out.effects } : {}),
+      ...(out.primedReads ? { primedReads: out.primedReads } : {}),
+    };
   } catch (err) {
     if (err instanceof RequestBodyError) return { deferred: true };
     const timeout = err instanceof DeadlineError;

@@ -1,6 +1,7 @@
 import type { LegacyClientSettings } from '../../legacy-adapters/clients.js';
 import type { SliceRequest } from '../../routes/types.js';
 import type { LegacyCapture, RunMeta, RunOutcome, RunRequest } from './judge.js';
+import type { PrimedKey } from './primed.js';
 import type { RouteRef } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
 import type { ResultClass, SliceComparison } from './types.js';
@@ -50,6 +51,8 @@ export interface CandidateRun {
   deadlineMs: number;
   meta: RunMeta;
   legacy: LegacyCapture;
+  /** The candidate's read of this URL gets `legacy` as its answer (src/shadow/primed.ts); null: none does. */
+  primed: PrimedKey | null;
 }
 
 /** The worker's first message: modules loaded, and the scheduling it got (`nice` null: could not be set). */

@@ -18,6 +18,7 @@ import type {
 } from './compare-protocol.js';
 import { judgeRun, type LegacyCapture, noisePaths, type RunOutcome, recordOf } from './judge.js';
 import { createMasker } from './mask.js';
+import { primedRead } from './primed.js';
 import { resolveRoute } from './remote-routes.js';
 import { encodeForStore } from './store/query.js';
 import type { NoiseView, SliceComparison } from './types.js';
@@ -77,16 +78,21 @@ export function serve(init: WorkerInit, priority: Omit<WorkerReady, 'ready'>): v
   }
 
   // The worker's own legacy pools, made on the first candidate it runs.
-  let adapters: ReturnType<typeof createLegacyClients>['adapters'] | null = null;
+  let clients: ReturnType<typeof createLegacyClients> | null = null;
 
   /** Runs the route's new handler with dry-run adapters under the shadow deadline, as the main thread would. */
   async function run(m: Extract<WorkerRequest, { type: 'run' }>): Promise<RunResult> {
     if (!init.legacy) throw new Error('the worker was started without legacy settings: it cannot run candidates');
     const spec = await resolveRoute(m.route);
-    adapters ??= createLegacyClients(init.legacy).adapters;
+    clients ??= createLegacyClients(init.legacy);
+    const own = clients;
     let gaps = 0;
     const req = m.request;
     if (req.body instanceof Uint8Array) req.body = buf(req.body);
+    const { primed } = m;
+    const adapters = primed
+      ? (onHit: () => void) => own.primedAdapters(primedRead(primed, capture(m.legacy)), onHit)
+      : own.adapters;
     const candidate = dryRunCandidate(spec, req, adapters, m.forwardHeaders, (paths) => {
       gaps += paths.length;
     });

@@ -9,7 +9,8 @@ import type { Adapters } from '../../routes/types.js';
 import type { Effect } from './types.js';
 
 /**
- * Adapters for shadow runs of write slices. Reads go to legacy as usual (a candidate needs real data to decide);
+ * Adapters for shadow runs of write slices. Reads go to legacy as usual (a candidate needs real data to decide; a
+ * read of the client's own request may be answered with legacy's answer to it, src/shadow/primed.ts);
  * writes never leave the process: each records the Effect it would have had (payload on the slice's contract where
  * one exists) and answers with a synthesized legacy-style success.
  *

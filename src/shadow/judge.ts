@@ -16,7 +16,15 @@ export interface LegacyCapture {
 
 /** How the candidate ended: its answer (body as it rendered it) and, for writes, the effects it would have made. */
 export type RunOutcome =
-  | { ok: true; status: number; headers: Record<string, string>; body: Buffer | string; effects?: Effect[] }
+  | {
+      ok: true;
+      status: number;
+      headers: Record<string, string>;
+      body: Buffer | string;
+      effects?: Effect[];
+      /** Legacy reads of the candidate answered with legacy's answer to the client (src/shadow/primed.ts). */
+      primedReads?: number;
+    }
   | { ok: false; timeout: boolean; error: string };
 
 /** What a diff record says about the request, besides the comparison. */
@@ -46,6 +54,7 @@ export interface Judged {
   candidate: WireAnswer | null;
   effects?: Effect[];
   legacyEffects?: Effect[];
+  primedReads?: number;
 }
 
 export function wireOf(c: LegacyCapture): WireAnswer {
@@ -107,6 +116,7 @@ export function judgeRun(input: {
     candidate,
     ...(effects ? { effects } : {}),
     ...(legacyEffects ? { legacyEffects } : {}),
+    ...(outcome.primedReads ? { primedReads: outcome.primedReads } : {}),
   };
 }
 
@@ -144,6 +154,7 @@ export function recordOf(
       body: keepBodies ? (j.candidate?.json ?? null) : null,
       ...(j.effects ? { effects: j.effects } : {}),
       durationMs: opts.durationMs,
+      ...(j.primedReads ? { primedReads: j.primedReads } : {}),
     },
     replay: meta.replay,
   };

@@ -386,6 +386,7 @@ export function createMasker(opts: MaskerOptions): Masker {
         }));
       }
       if (typeof s?.durationMs === 'number') out.durationMs = s.durationMs;
+      if (typeof s?.primedReads === 'number') out.primedReads = s.primedReads;
       return out;
     };
     const diff = (d: FieldDiff): FieldDiff => {

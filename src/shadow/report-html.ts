@@ -207,7 +207,8 @@ function side(name: string, s: StoredSide | undefined): string {
   if (!s) return `<div class="side"><h3>${name}</h3><p class="absent">(none)</p></div>`;
   const effects = s.effects?.length ? `<p>Effects</p><pre>${json(s.effects)}</pre>` : '';
   const duration = s.durationMs === undefined ? '' : ` · ${escapeHtml(s.durationMs)} ms`;
-  return `<div class="side"><h3>${name} <span class="meta">status ${escapeHtml(s.status ?? '–')}${duration}</span></h3><pre>${json(s.body)}</pre>${effects}</div>`;
+  const primed = s.primedReads ? ` · ${escapeHtml(s.primedReads)} legacy read(s) from legacy's answer` : '';
+  return `<div class="side"><h3>${name} <span class="meta">status ${escapeHtml(s.status ?? '–')}${duration}${primed}</span></h3><pre>${json(s.body)}</pre>${effects}</div>`;
 }
 
 function fieldRow(f: FieldDiff, noise: boolean): string {

@@ -16,6 +16,7 @@ import {
 import type { Masker } from './mask.js';
 import type { NoiseLearner } from './noise.js';
 import type { CompareOffload } from './offload.js';
+import type { PrimedKey } from './primed.js';
 import type { RouteRef } from './remote-routes.js';
 import type { EncodedRecord } from './store/query.js';
 import type { DiffRecord, DiffStore, ResultClass, SliceComparison } from './types.js';
@@ -59,6 +60,8 @@ export interface RemoteCandidate {
   route: RouteRef | undefined;
   request: SliceRequest;
   forwardHeaders: Record<string, string>;
+  /** The candidate's read of the client's own request gets legacy's answer to it (src/shadow/primed.ts). */
+  primed?: PrimedKey | null;
   /** Counts the legacy fields the candidate's mapper carried without placing them (mapping gaps). */
   recordGaps(count: number): void;
 }
@@ -230,6 +233,7 @@ export function createShadowRunner(opts: ShadowRunnerOptions): ShadowRunner {
         route: remote.route,
         request: remote.request,
         forwardHeaders: remote.forwardHeaders,
+        primed: remote.primed ?? null,
         deadlineMs: opts.deadlineMs,
         meta: { slice, route, requestId, method, path, tenant, channel, replay },
         legacy: job.legacy,

@@ -145,6 +145,11 @@ export interface StoredSide {
   effects?: Effect[];
   /** Candidate only: how long it took. */
   durationMs?: number;
+  /**
+   * Candidate only: its legacy reads that were answered with legacy's answer to the client instead of a second call
+   * (`shadow.primedReads`): both sides then saw the same legacy data, and the duration has no legacy round trip.
+   */
+  primedReads?: number;
 }
 
 /** A stored diff record: masked, ready for QA. */

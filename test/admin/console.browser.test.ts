@@ -107,7 +107,8 @@ beforeAll(async () => {
       admin: {
         tokens: (Object.keys(TOKENS) as RoleName[]).map((role) => ({ token: TOKENS[role], role, name: NAMES[role] })),
       },
-      shadow: { noise: { secondary: true, warmup: 1_000, minSamples: 5, minRate: 0.2 } },
+      // The candidate reads legacy itself (no primed reads), so the stamping legacy gives its records noise to show.
+      shadow: { primedReads: false, noise: { secondary: true, warmup: 1_000, minSamples: 5, minRate: 0.2 } },
       rollback: { evaluateEveryMs: 200, slices: { 'users.get': { minRequests: 10 } } },
     },
   });

@@ -38,7 +38,9 @@ beforeAll(async () => {
     routes: [{ ...ticketsGet, handler: alteredSubject }, ...ROUTE_TABLE.filter((r) => r !== ticketsGet)],
     overrides: {
       legacy: { url: upstream.url },
-      shadow: { noise: { secondary: true, warmup: 1_000, minSamples: 5, minRate: 0.2 } },
+      // The candidate reads legacy itself: with primed reads (test/shadow/primed-reads.test.ts) it would read the
+      // client's answer, and no stamp would differ between the two sides.
+      shadow: { primedReads: false, noise: { secondary: true, warmup: 1_000, minSamples: 5, minRate: 0.2 } },
     },
   });
   stack.shadow('tickets.get', true);
