@@ -23,6 +23,7 @@ import { parseBenchArgs } from './lib/cli.mjs';
 import { HEADERS, parseVariant, startFleet, topology } from './lib/fleet.mjs';
 import { runRate } from './lib/load.mjs';
 import { location, packageOf } from './lib/profile.mjs';
+import { firstPath } from './lib/targets.mjs';
 
 const { values, positionals } = parseBenchArgs({
   numbers: { rate: 1000, seconds: 10, warmup: 5, top: 25 },
@@ -78,7 +79,7 @@ for (const spec of positionals) {
   });
   try {
     const srv = fleet.servers.get(t.name);
-    const url = srv.info.url + (t.path ?? t.paths[0]).replace('{n}', '1');
+    const url = srv.info.url + firstPath(t);
     const load = { url, rate: values.rate, connections: 50, cpu: topo.load, headers: HEADERS };
     await runRate({ ...load, seconds: values.warmup });
     const file = join(outDir, `alloc-${t.name}.heapprofile`);
