@@ -108,6 +108,7 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
   const recorder = deps.recorder ?? null;
   /** Where the passthrough sends requests: the URL a captured answer came from (shadow primed reads). */
   const legacyBase = new URL(config.legacy.url);
+  const primedAdapters = config.shadow.primedReads ? deps.primedAdapters : undefined;
   function makeRuntime<S extends SliceInfo>(spec: S): RouteRuntime<S> {
     const override = config.pipeline.slices[spec.slice] ?? {};
     const gauge = metrics.breakerState.labels(spec.slice);
@@ -618,11 +619,9 @@ export function createPipeline(deps: PipelineDeps, routes: readonly RouteSpec[])
         }
         const gaps = gapsBy(slice);
         const legacy = { status, headers, body: captured };
-        const primed =
-          config.shadow.primedReads && deps.primedAdapters
-            ? primedKeyOf(sreq.method, legacyUrl(legacyBase, sreq.url), req.headers, legacy)
-            : null;
-        const { primedAdapters } = deps;
+        const primed = primedAdapters
+          ? primedKeyOf(sreq.method, legacyUrl(legacyBase, sreq.url), req.headers, legacy)
+          : null;
         const adapters =
           primed && primedAdapters
             ? (onHit: () => void) => primedAdapters(primedRead(primed, legacy), onHit)

@@ -207,7 +207,7 @@ function side(name: string, s: StoredSide | undefined): string {
   if (!s) return `<div class="side"><h3>${name}</h3><p class="absent">(none)</p></div>`;
   const effects = s.effects?.length ? `<p>Effects</p><pre>${json(s.effects)}</pre>` : '';
   const duration = s.durationMs === undefined ? '' : ` · ${escapeHtml(s.durationMs)} ms`;
-  const primed = s.primedReads ? ` · ${escapeHtml(s.primedReads)} legacy read(s) from legacy's answer` : '';
+  const primed = s.primedReads ? ` · ${escapeHtml(s.primedReads)} legacy read(s) reused from the client's answer` : '';
   return `<div class="side"><h3>${name} <span class="meta">status ${escapeHtml(s.status ?? '–')}${duration}${primed}</span></h3><pre>${json(s.body)}</pre>${effects}</div>`;
 }
 
